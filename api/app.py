@@ -1,0 +1,141 @@
+"""The Litestar application factory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import (
+    AsyncSessionConfig,
+    EngineConfig,
+    SQLAlchemyAsyncConfig,
+    SQLAlchemyPlugin,
+)
+from litestar import Litestar, Router
+from litestar.connection import ASGIConnection
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.security.jwt import JWTAuth, Token
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.bootstrap import bootstrap_superadmin, ensure_bucket
+from api.config import Settings
+from api.db.models import Company, User
+from api.domain.audit.controllers import AuditController
+from api.domain.people.controllers import AuthController, CompanyController, UserController
+from api.domain.sites.controllers import CrewController, ProjectController, SiteController
+from api.domain.system.controllers import HealthController
+from api.domain.system.pwa import pwa_file, pwa_root
+from api.lib.authz import PUBLIC, role_guard
+from api.lib.deps import dependencies
+from api.lib.errors import exception_handlers
+from api.lib.logs import configure_logging, request_context_middleware
+from api.lib.throttle import LoginThrottler
+from storage.s3 import ObjectStore
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+
+    db_config = SQLAlchemyAsyncConfig(
+        connection_string=settings.database_url,
+        # One request, one transaction: committed on 2xx, rolled back otherwise.
+        before_send_handler="autocommit",
+        session_config=AsyncSessionConfig(expire_on_commit=False),
+        engine_config=EngineConfig(
+            pool_size=settings.db_pool_size, pool_pre_ping=True, pool_recycle=1800
+        ),
+        set_default_exception_handler=False,
+    )
+    store = ObjectStore(settings.s3)
+
+    async def retrieve_user(
+        token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> User | None:
+        session = db_config.provide_session(connection.app.state, connection.scope)
+        try:
+            user = await session.get(User, uuid.UUID(token.sub))
+        except ValueError:
+            return None
+        if user is None or not user.is_active:
+            return None
+        if user.company_id is not None:
+            company = await session.get(Company, user.company_id)
+            if company is None or not company.is_active:
+                return None
+        return user
+
+    jwt_auth = JWTAuth[User](
+        retrieve_user_handler=retrieve_user,
+        token_secret=settings.jwt_secret,
+        algorithm="HS256",
+        default_token_expiration=timedelta(seconds=settings.jwt_ttl_s),
+        exclude_opt_key="exclude_from_auth",
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        await ensure_bucket(store)
+        if settings.bootstrap_admin:
+            login, password = settings.bootstrap_admin
+            async with db_config.get_session() as session:
+                await bootstrap_superadmin(session, login, password)
+                await session.commit()
+        yield
+
+    def new_session() -> AsyncSession:
+        return db_config.create_session_maker()()
+
+    throttler = LoginThrottler(
+        new_session, max_failures=settings.login_max_failures, window_s=settings.login_window_s
+    )
+
+    return Litestar(
+        route_handlers=[
+            AuthController,
+            CompanyController,
+            UserController,
+            SiteController,
+            ProjectController,
+            CrewController,
+            AuditController,
+            HealthController,
+            pwa_root,
+            pwa_file,
+        ],
+        plugins=[SQLAlchemyPlugin(config=db_config)],
+        on_app_init=[jwt_auth.on_app_init],
+        lifespan=[lifespan],
+        guards=[role_guard],
+        dependencies=dependencies,
+        exception_handlers=exception_handlers,
+        middleware=[request_context_middleware],
+        openapi_config=OpenAPIConfig(
+            title="SiteCheck API",
+            version=API_VERSION,
+            path="/schema",
+            # The contract is public (API.md); the guard needs the router to say so.
+            openapi_router=Router("/schema", route_handlers=[], opt=PUBLIC),
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
+        ),
+        state=State(
+            {
+                "settings": settings,
+                "store": store,
+                "jwt_auth": jwt_auth,
+                "throttler": throttler,
+                "pwa_dist": settings.pwa_dist,
+            }
+        ),
+        request_max_body_size=30 * 1024 * 1024,
+        debug=False,
+        # Logging is configured by configure_logging (JSON lines with request ids).
+        logging_config=None,
+    )

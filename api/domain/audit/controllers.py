@@ -1,0 +1,92 @@
+"""The audit trail, read-only, for company admins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+import msgspec
+from litestar import Controller, get
+from litestar.params import Parameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import AuditEntry, Role
+from api.lib.authz import allow
+from api.lib.context import Actor
+from api.lib.pagination import PageParams, fetch_page
+
+
+class AuditOut(msgspec.Struct):
+    id: int
+    at: datetime
+    actor_id: uuid.UUID | None
+    actor_role: str | None
+    action: str
+    entity: str
+    entity_id: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    ip: str | None
+    device_id: str | None
+    request_id: str | None
+
+
+class AuditPage(msgspec.Struct):
+    items: list[AuditOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class AuditController(Controller):
+    path = "/api/audit"
+    tags = ["audit"]
+
+    @get("/", opt=allow(Role.ADMIN), summary="Who did what, when (newest first)")
+    async def list(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        page: PageParams,
+        entity: str | None = None,
+        entity_id: str | None = None,
+        actor_id: uuid.UUID | None = None,
+        from_: datetime | None = Parameter(query="from", default=None),
+        to: datetime | None = None,
+    ) -> AuditPage:
+        query = (
+            select(AuditEntry)
+            .where(AuditEntry.company_id == actor.company_id)
+            .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        )
+        if entity:
+            query = query.where(AuditEntry.entity == entity)
+        if entity_id:
+            query = query.where(AuditEntry.entity_id == entity_id)
+        if actor_id:
+            query = query.where(AuditEntry.actor_id == actor_id)
+        if from_:
+            query = query.where(AuditEntry.at >= from_)
+        if to:
+            query = query.where(AuditEntry.at < to)
+        rows, total = await fetch_page(db_session, query, page)
+        items = [
+            AuditOut(
+                id=r.id,
+                at=r.at,
+                actor_id=r.actor_id,
+                actor_role=r.actor_role,
+                action=r.action,
+                entity=r.entity,
+                entity_id=r.entity_id,
+                before=r.before,
+                after=r.after,
+                ip=r.ip,
+                device_id=r.device_id,
+                request_id=r.request_id,
+            )
+            for r in rows
+        ]
+        return AuditPage(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -1,0 +1,142 @@
+"""HTTP routes for login, the current user, users and companies (thin: services decide)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.security.jwt import JWTAuth
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Role, User
+from api.domain.people import services
+from api.domain.people.schemas import (
+    CompanyIn,
+    CompanyOut,
+    CompanyPage,
+    LoginIn,
+    LoginOut,
+    MeOut,
+    UserBrief,
+    UserIn,
+    UserOut,
+    UserPage,
+    UserPatch,
+)
+from api.lib import audit
+from api.lib.authz import PUBLIC, allow, allow_tenant_roles
+from api.lib.context import Actor
+from api.lib.idempotency import create_once, fingerprint
+from api.lib.pagination import PageParams
+from api.lib.throttle import LoginThrottler
+
+
+class AuthController(Controller):
+    path = "/api"
+    tags = ["auth"]
+
+    @post("/auth/login", opt=PUBLIC, status_code=200, summary="Log in with login and password")
+    async def login(
+        self, request: Request[Any, Any, Any], data: LoginIn, db_session: AsyncSession, state: State
+    ) -> LoginOut:
+        throttler: LoginThrottler = state.throttler
+        jwt_auth: JWTAuth[User] = state.jwt_auth
+        ip = request.client.host if request.client else None
+        user = await services.authenticate(db_session, throttler, data.login, data.password, ip)
+        ttl = int(jwt_auth.default_token_expiration.total_seconds())
+        token = jwt_auth.create_token(
+            identifier=str(user.id),
+            token_expiration=timedelta(seconds=ttl),
+            token_extras={"role": user.role.value, "cid": str(user.company_id or "")},
+        )
+        await audit.record(
+            db_session,
+            Actor(user=user, ip=ip, device_id=request.headers.get("x-device-id")),
+            action="login",
+            entity="user",
+            entity_id=user.id,
+        )
+        return LoginOut(
+            access_token=token,
+            token_type="Bearer",
+            expires_in=ttl,
+            user=UserBrief(id=user.id, name=user.name, role=user.role, company_id=user.company_id),
+        )
+
+    @get(
+        "/me",
+        opt={"roles": frozenset(Role)},
+        summary="The current user, with crew and sites",
+    )
+    async def me(self, db_session: AsyncSession, actor: Actor) -> MeOut:
+        return await services.me(db_session, actor)
+
+
+class CompanyController(Controller):
+    path = "/api/companies"
+    tags = ["companies"]
+
+    @post("/", opt=allow(Role.SUPERADMIN), summary="Create a company and its first admin")
+    async def create(self, data: CompanyIn, db_session: AsyncSession, actor: Actor) -> CompanyOut:
+        return await services.create_company(db_session, actor, data)
+
+    @get("/", opt=allow(Role.SUPERADMIN), summary="List companies")
+    async def list(self, db_session: AsyncSession, page: PageParams) -> CompanyPage:
+        items, total = await services.list_companies(db_session, page)
+        return CompanyPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+_REPLAY = ResponseSpec(data_container=UserOut, description="Replay of an earlier create")
+
+
+class UserController(Controller):
+    path = "/api/users"
+    tags = ["people"]
+
+    @post(
+        "/",
+        opt=allow(Role.ADMIN, Role.MANAGER),
+        responses={200: _REPLAY},
+        summary="Create a user (login defaults to the phone number)",
+    )
+    async def create(
+        self, data: UserIn, db_session: AsyncSession, actor: Actor
+    ) -> Response[UserOut]:
+        if data.id is None:
+            body = await services.create_user(db_session, actor, data)
+            return Response(body, status_code=201)  # type: ignore[arg-type]
+        outcome = await create_once(
+            db_session,
+            actor,
+            scope="user",
+            client_id=data.id,
+            request_hash=fingerprint(data),
+            create=lambda: services.create_user(db_session, actor, data),
+        )
+        return outcome.response()  # type: ignore[return-value]
+
+    @get("/", opt=allow(Role.ADMIN, Role.MANAGER, Role.FOREMAN), summary="List people")
+    async def list(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        page: PageParams,
+        role: Role | None = None,
+        crew_id: uuid.UUID | None = None,
+    ) -> UserPage:
+        items, total = await services.list_users(db_session, actor, page, role, crew_id)
+        return UserPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+    @get("/{user_id:uuid}", opt=allow_tenant_roles(), summary="One user")
+    async def get(self, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor) -> UserOut:
+        return await services.get_user(db_session, actor, user_id)
+
+    @patch("/{user_id:uuid}", opt=allow(Role.ADMIN, Role.MANAGER), summary="Change a user")
+    async def update(
+        self, user_id: uuid.UUID, data: UserPatch, db_session: AsyncSession, actor: Actor
+    ) -> UserOut:
+        return await services.patch_user(db_session, actor, user_id, data)

@@ -1,0 +1,193 @@
+"""HTTP routes for projects, sites, site staff and crews."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Role
+from api.domain.sites import services
+from api.domain.sites.schemas import (
+    CrewIn,
+    CrewOut,
+    CrewPage,
+    ProjectIn,
+    ProjectOut,
+    ProjectPage,
+    SiteIn,
+    SiteMatches,
+    SiteOut,
+    SitePage,
+    SitePatch,
+)
+from api.lib.authz import allow, allow_tenant_roles
+from api.lib.context import Actor
+from api.lib.idempotency import create_once, fingerprint
+from api.lib.pagination import PageParams
+
+STAFF = (Role.ADMIN, Role.MANAGER)
+
+
+async def _create(
+    db_session: AsyncSession,
+    actor: Actor,
+    scope: str,
+    data: Any,
+    create: Any,
+) -> Response[Any]:
+    """Creates with an optional client id go through the shared idempotency keys."""
+    if data.id is None:
+        return Response(await create(db_session, actor, data), status_code=201)
+    outcome = await create_once(
+        db_session,
+        actor,
+        scope=scope,
+        client_id=data.id,
+        request_hash=fingerprint(data),
+        create=lambda: create(db_session, actor, data),
+    )
+    return outcome.response()
+
+
+class SiteController(Controller):
+    path = "/api/sites"
+    tags = ["sites"]
+
+    @post(
+        "/",
+        opt=allow(*STAFF),
+        responses={200: ResponseSpec(data_container=SiteOut, description="Replay")},
+        summary="Create a site with a GeoJSON Polygon or MultiPolygon geofence",
+    )
+    async def create(
+        self, data: SiteIn, db_session: AsyncSession, actor: Actor
+    ) -> Response[SiteOut]:
+        return await _create(db_session, actor, "site", data, services.create_site)
+
+    @get("/", opt=allow_tenant_roles(), summary="Sites visible to the caller")
+    async def list(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        page: PageParams,
+        project_id: uuid.UUID | None = None,
+    ) -> SitePage:
+        items, total = await services.list_sites(db_session, actor, page, project_id)
+        return SitePage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+    @get(
+        "/locate",
+        opt=allow_tenant_roles(),
+        summary="Which of my sites is this position in or near (nearest first)",
+    )
+    async def locate(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        lat: float = Parameter(query="lat"),
+        lon: float = Parameter(query="lon"),
+        accuracy_m: float = Parameter(query="accuracy_m", default=0.0, ge=0, le=10000),
+    ) -> SiteMatches:
+        return SiteMatches(items=await services.locate(db_session, actor, lat, lon, accuracy_m))
+
+    @get("/{site_id:uuid}", opt=allow_tenant_roles(), summary="One site")
+    async def get(self, site_id: uuid.UUID, db_session: AsyncSession, actor: Actor) -> SiteOut:
+        return await services.get_site(db_session, actor, site_id)
+
+    @patch("/{site_id:uuid}", opt=allow(*STAFF), summary="Change a site")
+    async def update(
+        self, site_id: uuid.UUID, data: SitePatch, db_session: AsyncSession, actor: Actor
+    ) -> SiteOut:
+        return await services.patch_site(db_session, actor, site_id, data)
+
+    @put(
+        "/{site_id:uuid}/staff/{user_id:uuid}",
+        opt=allow(*STAFF),
+        status_code=204,
+        summary="Assign a person (e.g. a safety officer) to a site",
+    )
+    async def add_staff(
+        self, site_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+    ) -> None:
+        await services.set_staff(db_session, actor, site_id, user_id, assign=True)
+
+    @delete(
+        "/{site_id:uuid}/staff/{user_id:uuid}",
+        opt=allow(*STAFF),
+        summary="Remove a person from a site's staff",
+    )
+    async def remove_staff(
+        self, site_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+    ) -> None:
+        await services.set_staff(db_session, actor, site_id, user_id, assign=False)
+
+
+class ProjectController(Controller):
+    path = "/api/projects"
+    tags = ["sites"]
+
+    @post("/", opt=allow(Role.ADMIN), summary="Create a project (a group of sites)")
+    async def create(self, data: ProjectIn, db_session: AsyncSession, actor: Actor) -> ProjectOut:
+        return await services.create_project(db_session, actor, data)
+
+    @get("/", opt=allow(*STAFF), summary="Projects visible to the caller")
+    async def list(self, db_session: AsyncSession, actor: Actor, page: PageParams) -> ProjectPage:
+        items, total = await services.list_projects(db_session, actor, page)
+        return ProjectPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+    @put(
+        "/{project_id:uuid}/members/{user_id:uuid}",
+        opt=allow(Role.ADMIN),
+        status_code=204,
+        summary="Make a manager a member of a project",
+    )
+    async def add_member(
+        self, project_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+    ) -> None:
+        await services.set_project_member(db_session, actor, project_id, user_id, assign=True)
+
+    @delete(
+        "/{project_id:uuid}/members/{user_id:uuid}",
+        opt=allow(Role.ADMIN),
+        summary="Remove a member from a project",
+    )
+    async def remove_member(
+        self, project_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+    ) -> None:
+        await services.set_project_member(db_session, actor, project_id, user_id, assign=False)
+
+
+class CrewController(Controller):
+    path = "/api/crews"
+    tags = ["sites"]
+
+    @post(
+        "/",
+        opt=allow(*STAFF),
+        responses={200: ResponseSpec(data_container=CrewOut, description="Replay")},
+        summary="Create a crew on a site",
+    )
+    async def create(
+        self, data: CrewIn, db_session: AsyncSession, actor: Actor
+    ) -> Response[CrewOut]:
+        return await _create(db_session, actor, "crew", data, services.create_crew)
+
+    @get(
+        "/",
+        opt=allow(Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN),
+        summary="Crews on the caller's sites",
+    )
+    async def list(
+        self,
+        db_session: AsyncSession,
+        actor: Actor,
+        page: PageParams,
+        site_id: uuid.UUID | None = None,
+    ) -> CrewPage:
+        items, total = await services.list_crews(db_session, actor, page, site_id)
+        return CrewPage(items=items, total=total, limit=page.limit, offset=page.offset)

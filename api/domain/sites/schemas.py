@@ -1,0 +1,109 @@
+"""Request and response shapes for projects, sites and crews."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from typing import Annotated, Any
+
+import msgspec
+
+from api.lib.schemas import Name
+
+AccuracyLimit = Annotated[int, msgspec.Meta(ge=5, le=5000)]
+TimezoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    # Validated in the service (structure here would give a vaguer error than ours).
+    geofence: dict[str, Any]
+    timezone: TimezoneName
+    max_accuracy_m: AccuracyLimit = 50
+    project_id: uuid.UUID | None = None
+    shift_start: time = time(8, 0)
+    id: uuid.UUID | None = None
+
+
+class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name | None = None
+    geofence: dict[str, Any] | None = None
+    timezone: TimezoneName | None = None
+    max_accuracy_m: AccuracyLimit | None = None
+    project_id: uuid.UUID | None = None
+    shift_start: time | None = None
+    is_active: bool | None = None
+
+
+class SiteOut(msgspec.Struct):
+    id: uuid.UUID
+    company_id: uuid.UUID
+    project_id: uuid.UUID | None
+    name: str
+    geofence: dict[str, Any]
+    timezone: str
+    max_accuracy_m: int
+    shift_start: time
+    is_active: bool
+    area_m2: float
+    created_at: datetime
+
+
+class SitePage(msgspec.Struct):
+    items: list[SiteOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class SiteMatch(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    # 0 when the point (with its accuracy circle) touches the geofence.
+    distance_m: float
+    inside: bool
+
+
+class SiteMatches(msgspec.Struct):
+    items: list[SiteMatch]
+
+
+class ProjectIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Name
+    member_ids: list[uuid.UUID] = msgspec.field(default_factory=list)
+
+
+class ProjectOut(msgspec.Struct):
+    id: uuid.UUID
+    name: str
+    member_ids: list[uuid.UUID]
+    created_at: datetime
+
+
+class ProjectPage(msgspec.Struct):
+    items: list[ProjectOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class CrewIn(msgspec.Struct, forbid_unknown_fields=True):
+    site_id: uuid.UUID
+    name: Name
+    foreman_id: uuid.UUID | None = None
+    id: uuid.UUID | None = None
+
+
+class CrewOut(msgspec.Struct):
+    id: uuid.UUID
+    site_id: uuid.UUID
+    name: str
+    foreman_id: uuid.UUID | None
+    created_at: datetime
+
+
+class CrewPage(msgspec.Struct):
+    items: list[CrewOut]
+    total: int
+    limit: int
+    offset: int

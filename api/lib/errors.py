@@ -1,0 +1,196 @@
+"""One error hierarchy with stable machine codes, mapped once to RFC 9457 problem JSON.
+
+Services raise `AppError` subclasses; the handlers here turn those, Litestar's own HTTP
+exceptions and anything unexpected into `application/problem+json` with a `code`.
+Clients (the PWA outbox, integrations) branch on `code`, never on `title` or `detail`.
+"""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
+
+logger = logging.getLogger("sitecheck.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class AppError(Exception):
+    status_code: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        if code is not None:
+            self.code = code
+        self.extra = extra or {}
+        self.headers = headers or {}
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Unauthenticated(AppError):
+    status_code = 401
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class BadCredentials(Unauthenticated):
+    code = "bad_credentials"
+    title = "Wrong login or password"
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+    title = "Not allowed for your role"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+class IdConflict(Conflict):
+    code = "id_conflict"
+    title = "This id was already used for different content"
+
+
+class Invalid(AppError):
+    """Well-formed input that breaks a rule (a bad geofence, an impossible coordinate)."""
+
+    status_code = 422
+    code = "invalid"
+    title = "Invalid input"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    code = "rate_limited"
+    title = "Too many attempts"
+
+
+class ServiceUnavailable(AppError):
+    status_code = 503
+    code = "service_unavailable"
+    title = "A backing service is unavailable"
+
+
+# Litestar raises its own exceptions for routing, auth and body decoding; these codes
+# give them the same stable vocabulary.
+_CODES_BY_STATUS = {
+    400: "bad_request",
+    401: "not_authenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "rate_limited",
+    503: "service_unavailable",
+}
+
+
+def problem_response(
+    status: int,
+    code: str,
+    title: str,
+    detail: str,
+    *,
+    instance: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "status": status,
+        "code": code,
+        "title": title,
+        "detail": detail,
+    }
+    if instance:
+        body["instance"] = instance
+    if extra:
+        body.update(extra)
+    return Response(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def _app_error_handler(request: Request[Any, Any, Any], exc: AppError) -> Response[Any]:
+    return problem_response(
+        exc.status_code,
+        exc.code,
+        exc.title,
+        exc.detail,
+        instance=request.url.path,
+        extra=exc.extra,
+        headers=exc.headers,
+    )
+
+
+def _validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    errors = exc.extra if isinstance(exc.extra, list) else []
+    return problem_response(
+        400,
+        "validation_error",
+        "The request did not match the expected shape",
+        exc.detail,
+        instance=request.url.path,
+        extra={"errors": errors},
+    )
+
+
+def _http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    if status == 400 and "JSON is malformed" in exc.detail:
+        return problem_response(
+            400, "malformed_json", "The body is not valid JSON", exc.detail,
+            instance=request.url.path,
+        )
+    code = _CODES_BY_STATUS.get(status, "internal_error" if status >= 500 else "bad_request")
+    return problem_response(
+        status,
+        code,
+        HTTPStatus(status).phrase,
+        exc.detail,
+        instance=request.url.path,
+        headers=exc.headers,
+    )
+
+
+def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # A 500 is always a bug: log it whole, tell the client nothing internal.
+    logger.exception("unhandled error on %s %s", request.method, request.url.path)
+    return problem_response(
+        500,
+        "internal_error",
+        "Internal server error",
+        "Something went wrong on our side; it has been logged.",
+        instance=request.url.path,
+    )
+
+
+exception_handlers: ExceptionHandlersMap = {
+    AppError: _app_error_handler,
+    ValidationException: _validation_handler,
+    HTTPException: _http_handler,
+    Exception: _unexpected_handler,
+}

@@ -1,0 +1,101 @@
+"""Idempotent creates by client-generated id, shared by every domain.
+
+Phones queue writes offline and resend them from several triggers (the `online` event,
+Background Sync, app start), sometimes at the same moment. The first arrival of an id
+creates and stores its response; later arrivals with the same content get that response
+again with 200, and with different content 409 `id_conflict`.
+
+Races are settled by PostgreSQL: the key row is inserted with ON CONFLICT DO NOTHING
+in the request's own transaction, so a concurrent duplicate blocks on the unique index
+until the first transaction ends, then either sees the committed key (and replays it)
+or, if the first one rolled back, inserts it and does the work itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar import Response
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import IdempotencyKey
+from api.lib.context import Actor
+from api.lib.errors import IdConflict
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status_code: int
+    body: dict[str, Any]
+
+    @property
+    def replayed(self) -> bool:
+        return self.status_code == 200
+
+    def response(self) -> Response[dict[str, Any]]:
+        return Response(self.body, status_code=self.status_code)
+
+
+def fingerprint(payload: Any, *extra: str) -> str:
+    """A stable hash of a request's content (key order and whitespace do not matter)."""
+    canonical = json.dumps(msgspec.to_builtins(payload), sort_keys=True, separators=(",", ":"))
+    digest = hashlib.sha256(canonical.encode())
+    for part in extra:
+        digest.update(b"\0" + part.encode())
+    return digest.hexdigest()
+
+
+async def create_once(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    scope: str,
+    client_id: uuid.UUID,
+    request_hash: str,
+    create: Callable[[], Awaitable[dict[str, Any]]],
+) -> Outcome:
+    inserted = await session.scalar(
+        insert(IdempotencyKey)
+        .values(
+            id=client_id,
+            company_id=actor.user.company_id,
+            user_id=actor.id,
+            scope=scope,
+            request_hash=request_hash,
+        )
+        .on_conflict_do_nothing(index_elements=[IdempotencyKey.id])
+        .returning(IdempotencyKey.id)
+    )
+    if inserted is None:
+        existing = await session.scalar(
+            select(IdempotencyKey)
+            .where(IdempotencyKey.id == client_id)
+            .execution_options(populate_existing=True)
+        )
+        same = (
+            existing is not None
+            and existing.company_id == actor.user.company_id
+            and existing.scope == scope
+            and existing.request_hash == request_hash
+            and existing.response is not None
+        )
+        if not same or existing is None or existing.response is None:
+            # Another company's id answers exactly like a clash: nothing leaks.
+            raise IdConflict(f"id {client_id} was already used for different content")
+        return Outcome(200, existing.response)
+
+    body = await create()
+    await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.id == client_id)
+        .values(status_code=201, response=body)
+    )
+    return Outcome(201, body)
