@@ -12,7 +12,7 @@ from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
 logger = logging.getLogger("sitecheck.errors")
@@ -160,7 +160,7 @@ def _validation_handler(request: Request[Any, Any, Any], exc: ValidationExceptio
 
 def _http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
-    if status == 400 and "JSON is malformed" in exc.detail:
+    if isinstance(exc.__cause__, SerializationException):
         return problem_response(
             400, "malformed_json", "The body is not valid JSON", exc.detail,
             instance=request.url.path,

@@ -1,0 +1,141 @@
+// The HTTP client. Always relative URLs: in production the Litestar app serves the
+// PWA and the API from one origin; in development Vite proxies /api to :8000.
+// Failures become one of two errors: ApiError (the server answered with a problem
+// document or a non-2xx status) or NetworkError (no answer at all), because the
+// field app treats them differently (a network error means "queue and retry").
+
+import { getLang } from "./i18n";
+
+/** RFC 9457 problem details, plus our stable machine `code` (API.md). */
+export interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: string;
+  code?: string;
+  [extra: string]: unknown;
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly code: string | null;
+  readonly detail: string | null;
+  readonly problem: Problem | null;
+  /** Seconds from a Retry-After header (429, 503), if the server sent one. */
+  readonly retryAfterS: number | null;
+
+  constructor(status: number, problem: Problem | null, retryAfterS: number | null) {
+    super(problem?.detail ?? problem?.title ?? `HTTP ${status}`);
+    this.name = "ApiError";
+    this.status = status;
+    this.problem = problem;
+    this.code = typeof problem?.code === "string" ? problem.code : null;
+    this.detail = typeof problem?.detail === "string" && problem.detail ? problem.detail : null;
+    this.retryAfterS = retryAfterS;
+  }
+}
+
+export class NetworkError extends Error {
+  constructor(cause: unknown) {
+    super("network error", { cause });
+    this.name = "NetworkError";
+  }
+}
+
+export interface ApiRequest {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  /** Sent as JSON. */
+  json?: unknown;
+  /** Bearer token; omit for the public endpoints. */
+  token?: string | null;
+  signal?: AbortSignal;
+}
+
+export async function api<T>(path: string, request: ApiRequest = {}): Promise<T> {
+  const headers: Record<string, string> = {
+    Accept: "application/json, application/problem+json",
+    "Accept-Language": getLang(),
+  };
+  if (request.token) headers.Authorization = `Bearer ${request.token}`;
+  let body: string | undefined;
+  if (request.json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(request.json);
+  }
+
+  let response: Response;
+  try {
+    response = await fetch(path, {
+      method: request.method ?? (body === undefined ? "GET" : "POST"),
+      headers,
+      body,
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: request.signal ?? null,
+    });
+  } catch (error) {
+    if (error instanceof DOMException && error.name === "AbortError") throw error;
+    throw new NetworkError(error);
+  }
+
+  if (!response.ok) {
+    throw new ApiError(response.status, await readProblem(response), parseRetryAfter(response));
+  }
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+async function readProblem(response: Response): Promise<Problem | null> {
+  const type = response.headers.get("Content-Type") ?? "";
+  if (!type.includes("json")) return null;
+  try {
+    const value: unknown = await response.json();
+    return value && typeof value === "object" ? (value as Problem) : null;
+  } catch {
+    return null;
+  }
+}
+
+function parseRetryAfter(response: Response): number | null {
+  const value = response.headers.get("Retry-After");
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.ceil(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+// ---- the endpoints this screen set uses (API.md "Auth and people") ------------
+
+export type Role = "superadmin" | "admin" | "manager" | "safety_officer" | "foreman" | "worker";
+
+export interface UserSummary {
+  id: string;
+  name: string;
+  role: Role | string;
+  company_id: string | null;
+}
+
+export interface LoginResponse {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  user: UserSummary;
+}
+
+/** GET /api/me: the user with crew and sites. Only the summary fields are relied on;
+ * the company is shown by name when the server includes it. */
+export interface Me extends UserSummary {
+  company?: { id: string; name: string } | null;
+  company_name?: string | null;
+  crew?: { id: string; name: string } | null;
+  sites?: Array<{ id: string; name: string }>;
+}
+
+export function login(loginName: string, password: string): Promise<LoginResponse> {
+  return api<LoginResponse>("/api/auth/login", { method: "POST", json: { login: loginName, password } });
+}
+
+export function fetchMe(token: string, signal?: AbortSignal): Promise<Me> {
+  return api<Me>("/api/me", { token, ...(signal ? { signal } : {}) });
+}
