@@ -162,7 +162,10 @@ def _http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     status = exc.status_code
     if isinstance(exc.__cause__, SerializationException):
         return problem_response(
-            400, "malformed_json", "The body is not valid JSON", exc.detail,
+            400,
+            "malformed_json",
+            "The body is not valid JSON",
+            exc.detail,
             instance=request.url.path,
         )
     code = _CODES_BY_STATUS.get(status, "internal_error" if status >= 500 else "bad_request")

@@ -54,7 +54,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
     and log one structured line when the response has been sent."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
             await app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")

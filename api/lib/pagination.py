@@ -26,7 +26,7 @@ def provide_page(
 
 
 async def fetch_page(
-    session: AsyncSession, query: Select[tuple[T]], page: PageParams
+    session: AsyncSession, query: Select[T], page: PageParams
 ) -> tuple[list[T], int]:
     total = await session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = (await session.scalars(query.limit(page.limit).offset(page.offset))).all()

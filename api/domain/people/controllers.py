@@ -62,7 +62,7 @@ class AuthController(Controller):
         )
         return LoginOut(
             access_token=token,
-            token_type="Bearer",
+            token_type="Bearer",  # noqa: S106 - the OAuth token type, not a secret
             expires_in=ttl,
             user=UserBrief(id=user.id, name=user.name, role=user.role, company_id=user.company_id),
         )

@@ -33,7 +33,12 @@ mimetypes.add_type("text/javascript", ".js")
 
 def _file(path: Path, cache: str) -> File:
     media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-    return File(path, media_type=media_type, headers={"Cache-Control": cache})
+    return File(
+        path,
+        media_type=media_type,
+        headers={"Cache-Control": cache},
+        content_disposition_type="inline",
+    )
 
 
 def _index(dist: Path) -> File | Response[str]:

@@ -1,0 +1,38 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a
+# step they share. Each step installs what it needs, so a fresh Debian machine works.
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+UV ?= uv
+
+.PHONY: run test deps pwa check lint typecheck pytest clean-test
+
+deps:
+	@bash infra/local/bootstrap.sh
+
+# npm ci only when the lock changed; the build only when a source changed.
+pwa/node_modules/.package-lock.json: pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund
+	@touch $@
+
+pwa/dist/index.html: pwa/node_modules/.package-lock.json $(shell find pwa/src pwa/public pwa/index.html pwa/vite.config.ts -type f 2>/dev/null)
+	cd pwa && npm run build
+
+pwa: deps pwa/dist/index.html
+
+run: deps pwa
+	$(UV) run python -m infra.local.run
+
+lint:
+	$(UV) run ruff check .
+	$(UV) run ruff format --check .
+
+typecheck:
+	$(UV) run mypy
+	cd pwa && npm run typecheck
+
+check: lint typecheck
+
+pytest:
+	$(UV) run pytest
+
+test: deps pwa check pytest

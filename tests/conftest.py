@@ -1,0 +1,161 @@
+"""Test services: a throwaway PostGIS + S3 (started here), migrations, a live API server.
+
+Nothing here touches a developer's own data: the embedded services live in a fresh
+temporary folder and are stopped by PID at the end. Setting SITECHECK_TEST_DATABASE_URL
+(and S3_*) runs the suite against external services instead; that database is wiped
+between tests, so never point it at real data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from api.config import REPO_ROOT, Settings
+from api.db.migrate import upgrade
+from api.db.models import Base
+from infra.local.embedded import EmbeddedStack
+from tests.factories import World, build_world
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def service_env() -> Iterator[dict[str, str]]:
+    external = os.environ.get("SITECHECK_TEST_DATABASE_URL")
+    if external:
+        yield {
+            "DATABASE_URL": external,
+            "S3_ENDPOINT_URL": os.environ["S3_ENDPOINT_URL"],
+            "S3_ACCESS_KEY_ID": os.environ["S3_ACCESS_KEY_ID"],
+            "S3_SECRET_ACCESS_KEY": os.environ["S3_SECRET_ACCESS_KEY"],
+        }
+        return
+    data_dir = Path(tempfile.mkdtemp(prefix="sitecheck-test-"))
+    stack = EmbeddedStack(data_dir)
+    try:
+        env = stack.start()
+        yield env
+    finally:
+        stack.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def app_env(service_env: dict[str, str]) -> dict[str, str]:
+    return {
+        **service_env,
+        "S3_BUCKET": "sitecheck-test",
+        "SITECHECK_JWT_SECRET": secrets.token_urlsafe(48),
+        "SITECHECK_LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture(scope="session")
+def settings(app_env: dict[str, str]) -> Settings:
+    return Settings.from_env(app_env)
+
+
+@pytest.fixture(scope="session")
+def migrated(settings: Settings) -> str:
+    upgrade(settings.database_url)
+    return settings.database_url
+
+
+@pytest.fixture(scope="session")
+async def engine(migrated: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_async_engine(migrated)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    app_env: dict[str, str], migrated: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The real app under uvicorn on 127.0.0.1, as `make run` serves it."""
+    port = free_port()
+    log = tmp_path_factory.mktemp("server") / "api.log"
+    env = {**os.environ, **app_env, "PYTHONPATH": str(REPO_ROOT)}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "api.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--no-access-log",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"API server exited:\n{log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"API server did not become healthy:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture
+async def api(live_server: str, engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+async def _clean_database(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    """Each test starts from empty tables (TRUNCATE is not blocked by the audit trigger,
+    which guards rows, not the table's lifecycle)."""
+    yield
+    if "engine" not in request.fixturenames:
+        return
+    engine: AsyncEngine = request.getfixturevalue("engine")
+    tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+    async with engine.begin() as conn:
+        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+async def world(engine: AsyncEngine, settings: Settings) -> World:
+    return await build_world(engine, settings)

@@ -1,0 +1,150 @@
+"""Test data: two companies with one user of every role, a project, a site and a crew.
+
+Rows are inserted directly (fast, and independent of the endpoints under test); tokens
+are minted with the app's own JWT settings, exactly as login would.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from litestar.security.jwt import Token
+from sqlalchemy import func
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from api.config import Settings
+from api.db.models import (
+    Company,
+    Crew,
+    Project,
+    Role,
+    Site,
+    User,
+    project_members,
+    site_staff,
+)
+from api.db.models.base import utcnow
+from api.lib.geo import geofence_sql
+from api.lib.passwords import hash_password
+
+PASSWORD = "correct-horse-battery"
+_PASSWORD_HASH = hash_password(PASSWORD)
+_counter = itertools.count(1)
+
+
+def square(lon: float, lat: float, size: float = 0.002) -> dict[str, Any]:
+    """A closed square GeoJSON polygon about 200 m a side at (lon, lat)."""
+    # Rounded like the server's GeoJSON output (7 decimals), so round trips compare equal.
+    east, north = round(lon + size, 7), round(lat + size, 7)
+    return {
+        "type": "Polygon",
+        "coordinates": [[[lon, lat], [east, lat], [east, north], [lon, north], [lon, lat]]],
+    }
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}{next(_counter)}"
+
+
+def mint_token(settings: Settings, user_id: uuid.UUID) -> str:
+    token = Token(sub=str(user_id), exp=utcnow() + timedelta(hours=1))
+    return token.encode(secret=settings.jwt_secret, algorithm="HS256")
+
+
+@dataclass
+class Tenant:
+    company: Company
+    users: dict[Role, User]
+    project: Project
+    site: Site
+    crew: Crew
+    site_geojson: dict[str, Any]
+
+
+@dataclass
+class World:
+    settings: Settings
+    a: Tenant
+    b: Tenant
+    superadmin: User
+    tokens: dict[uuid.UUID, str] = field(default_factory=dict)
+
+    def headers(self, user: User) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[user.id]}"}
+
+
+async def add_user(
+    session: AsyncSession,
+    company_id: uuid.UUID | None,
+    role: Role,
+    crew_id: uuid.UUID | None = None,
+) -> User:
+    user = User(
+        id=uuid.uuid4(),
+        company_id=company_id,
+        name=f"{role.value} {next(_counter)}",
+        login=unique(f"{role.value}-"),
+        password_hash=_PASSWORD_HASH,
+        role=role,
+        crew_id=crew_id,
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def _tenant(session: AsyncSession, name: str, lon: float, lat: float) -> Tenant:
+    company = Company(id=uuid.uuid4(), name=name)
+    session.add(company)
+    await session.flush()
+    users = {
+        role: await add_user(session, company.id, role)
+        for role in (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN)
+    }
+    project = Project(id=uuid.uuid4(), company_id=company.id, name=f"{name} tower")
+    session.add(project)
+    await session.flush()
+    geojson = square(lon, lat)
+    site = Site(
+        id=uuid.uuid4(),
+        company_id=company.id,
+        project_id=project.id,
+        name=f"{name} site",
+        geofence=func.geography(geofence_sql(geojson)),
+        timezone="Asia/Shanghai",
+    )
+    session.add(site)
+    await session.flush()
+    crew = Crew(
+        id=uuid.uuid4(),
+        company_id=company.id,
+        site_id=site.id,
+        name=f"{name} rebar crew",
+        foreman_id=users[Role.FOREMAN].id,
+    )
+    session.add(crew)
+    await session.flush()
+    users[Role.WORKER] = await add_user(session, company.id, Role.WORKER, crew_id=crew.id)
+    await session.execute(
+        project_members.insert().values(project_id=project.id, user_id=users[Role.MANAGER].id)
+    )
+    await session.execute(
+        site_staff.insert().values(site_id=site.id, user_id=users[Role.SAFETY_OFFICER].id)
+    )
+    return Tenant(company, users, project, site, crew, geojson)
+
+
+async def build_world(engine: AsyncEngine, settings: Settings) -> World:
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    async with maker() as session, session.begin():
+        a = await _tenant(session, "Acme", 116.30, 39.90)
+        b = await _tenant(session, "Bolt", 121.47, 31.23)
+        superadmin = await add_user(session, None, Role.SUPERADMIN)
+    world = World(settings=settings, a=a, b=b, superadmin=superadmin)
+    for user in [superadmin, *a.users.values(), *b.users.values()]:
+        world.tokens[user.id] = mint_token(settings, user.id)
+    return world

@@ -1,0 +1,63 @@
+"""/health against real and broken services; the object store stays private."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+
+import httpx
+from litestar.testing import AsyncTestClient
+
+from api.app import create_app
+from api.config import Settings
+from storage.s3 import ObjectStore
+from tests.conftest import free_port
+
+
+async def test_health_ok_with_real_services(api: httpx.AsyncClient) -> None:
+    response = await api.get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "db": "ok", "storage": "ok"}
+    assert response.headers["x-request-id"]
+
+
+async def test_health_names_the_part_that_is_down(settings: Settings, migrated: str) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    broken_s3 = dataclasses.replace(
+        settings, s3=dataclasses.replace(settings.s3, endpoint_url=dead)
+    )
+    async with AsyncTestClient(create_app(broken_s3)) as client:
+        response = await client.get("/health")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "db": "ok", "storage": "down"}
+
+    broken_db = dataclasses.replace(
+        settings, database_url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none"
+    )
+    async with AsyncTestClient(create_app(broken_db)) as client:
+        response = await client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["db"] == "down"
+    assert response.json()["storage"] == "ok"
+
+
+async def test_objects_are_private_and_links_expire(settings: Settings, live_server: str) -> None:
+    # live_server has created the bucket at start-up.
+    store = ObjectStore(settings.s3)
+    key = f"test/{uuid.uuid4()}.txt"
+    await store.put_bytes(key, b"hello site", "text/plain")
+    assert await store.get_bytes(key) == b"hello site"
+    plain_url = f"{settings.s3.endpoint_url}/{settings.s3.bucket}/{key}"
+    async with httpx.AsyncClient() as client:
+        anonymous = await client.get(plain_url)
+        assert anonymous.status_code in (401, 403), anonymous.text
+        signed = await client.get(store.presigned_get_url(key, expires_s=60))
+        assert signed.status_code == 200
+        assert signed.content == b"hello site"
+        short = store.presigned_get_url(key, expires_s=1)
+        await asyncio.sleep(2.5)
+        expired = await client.get(short)
+        assert expired.status_code == 403
+    await store.delete(key)
+    assert not await store.exists(key)
