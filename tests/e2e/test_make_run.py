@@ -21,17 +21,31 @@ from tests.conftest import free_port
 pytestmark = pytest.mark.e2e
 
 # The launcher must start its own services, so the suite's own settings are withheld.
-_WITHHELD = ("DATABASE_URL", "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY",
-             "SITECHECK_JWT_SECRET", "SITECHECK_BOOTSTRAP_ADMIN")
+_WITHHELD = (
+    "DATABASE_URL",
+    "S3_ENDPOINT_URL",
+    "S3_ACCESS_KEY_ID",
+    "S3_SECRET_ACCESS_KEY",
+    "SITECHECK_JWT_SECRET",
+    "SITECHECK_BOOTSTRAP_ADMIN",
+)
 
 
 def _start(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
     env = {k: v for k, v in os.environ.items() if k not in _WITHHELD}
-    env |= {"SITECHECK_DATA_DIR": str(data_dir), "SITECHECK_PORT": str(port),
-            "PYTHONPATH": str(REPO_ROOT)}
+    env |= {
+        "SITECHECK_DATA_DIR": str(data_dir),
+        "SITECHECK_PORT": str(port),
+        "PYTHONPATH": str(REPO_ROOT),
+    }
     with log.open("ab") as out:
-        return subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=REPO_ROOT,
-                                env=env, stdout=out, stderr=subprocess.STDOUT)
+        return subprocess.Popen(
+            [sys.executable, "-m", "infra.local.run"],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def _wait_healthy(base: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -78,8 +92,7 @@ def test_run_serves_everything_stops_cleanly_and_keeps_data(tmp_path: Path) -> N
     proc = _start(data_dir, port, log)
     try:
         _wait_healthy(base, proc, log)
-        assert httpx.get(f"{base}/health").json() == {"status": "ok", "db": "ok",
-                                                       "storage": "ok"}
+        assert httpx.get(f"{base}/health").json() == {"status": "ok", "db": "ok", "storage": "ok"}
         assert httpx.get(f"{base}/schema").status_code == 200
         spec = httpx.get(f"{base}/schema/openapi.json").json()
         assert "/api/sites" in spec["paths"]
@@ -88,18 +101,22 @@ def test_run_serves_everything_stops_cleanly_and_keeps_data(tmp_path: Path) -> N
         assert "<title>SiteCheck" in shell.text
 
         password = (data_dir / "secrets" / "admin_password").read_text().strip()
-        token = httpx.post(f"{base}/api/auth/login",
-                           json={"login": "admin", "password": password}).json()["access_token"]
+        token = httpx.post(
+            f"{base}/api/auth/login", json={"login": "admin", "password": password}
+        ).json()["access_token"]
         created = httpx.post(
-            f"{base}/api/companies", headers={"Authorization": f"Bearer {token}"},
-            json={"name": "Persisted Co", "admin": {"login": "persist-admin",
-                                                    "password": "persist-password",
-                                                    "name": "P"}},
+            f"{base}/api/companies",
+            headers={"Authorization": f"Bearer {token}"},
+            json={
+                "name": "Persisted Co",
+                "admin": {"login": "persist-admin", "password": "persist-password", "name": "P"},
+            },
         )
         assert created.status_code == 201
         pg_pid = EmbeddedPostgres(data_dir).running_pid()
         s3_pid = EmbeddedS3(data_dir).running_pid()
-        assert pg_pid and s3_pid
+        assert pg_pid
+        assert s3_pid
     finally:
         code = _interrupt(proc)
     assert code == 0, log.read_text()[-3000:]
@@ -109,8 +126,10 @@ def test_run_serves_everything_stops_cleanly_and_keeps_data(tmp_path: Path) -> N
     proc = _start(data_dir, port, log)
     try:
         _wait_healthy(base, proc, log)
-        again = httpx.post(f"{base}/api/auth/login",
-                           json={"login": "persist-admin", "password": "persist-password"})
+        again = httpx.post(
+            f"{base}/api/auth/login",
+            json={"login": "persist-admin", "password": "persist-password"},
+        )
         assert again.status_code == 200
     finally:
         assert _interrupt(proc) == 0

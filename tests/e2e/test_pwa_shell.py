@@ -11,7 +11,6 @@ from api.db.models import Role
 from tests.factories import PASSWORD, World
 
 pytestmark = pytest.mark.e2e
-PHONE = {"viewport": {"width": 412, "height": 915}, "locale": "en-US"}
 
 
 async def test_served_with_the_right_caching(api: httpx.AsyncClient) -> None:
@@ -38,7 +37,9 @@ async def test_login_home_and_offline_reload(
     browser: Browser, live_server: str, world: World
 ) -> None:
     worker = world.a.users[Role.WORKER]
-    context = await browser.new_context(base_url=live_server, **PHONE)
+    context = await browser.new_context(
+        base_url=live_server, viewport={"width": 412, "height": 915}, locale="en-US"
+    )
     page = await context.new_page()
     try:
         await page.goto("/")

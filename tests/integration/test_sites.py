@@ -185,3 +185,17 @@ async def test_geofence_lookup_uses_the_gist_index(engine: AsyncEngine, world: W
         plan = (await conn.execute(text(f"EXPLAIN {compiled}"))).scalars().all()
     plan_text = "\n".join(plan)
     assert "ix_sites_geofence" in plan_text, plan_text
+
+
+async def test_control_characters_are_a_400_not_a_500(api: httpx.AsyncClient, world: World) -> None:
+    nul_name = await api.post(
+        "/api/sites",
+        headers=_admin(world),
+        json={"name": "gate\u0000", "geofence": square(1, 1), "timezone": "UTC"},
+    )
+    assert nul_name.status_code == 400
+    assert nul_name.json()["code"] == "validation_error"
+    nul_login = await api.post("/api/auth/login", json={"login": "a\u0000b", "password": "x"})
+    assert nul_login.status_code == 400
+    long_login = await api.post("/api/auth/login", json={"login": "a" * 5000, "password": "x"})
+    assert long_login.status_code == 400

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
 from api.db.models import Role
-from api.lib.schemas import Login, Name, Password, Phone
+from api.lib.schemas import Login, LoginAttempt, Name, Password, Phone
 
 
 class LoginIn(msgspec.Struct, forbid_unknown_fields=True):
-    login: str = msgspec.field()
-    password: str = msgspec.field()
+    login: LoginAttempt
+    password: Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
 
 
 class UserBrief(msgspec.Struct):

@@ -11,7 +11,9 @@ import msgspec
 from api.lib.schemas import Name
 
 AccuracyLimit = Annotated[int, msgspec.Meta(ge=5, le=5000)]
-TimezoneName = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+TimezoneName = Annotated[
+    str, msgspec.Meta(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_+/-]+$")
+]
 
 
 class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
