@@ -3,6 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := run
 UV ?= uv
+# bootstrap.sh may install uv into the user's own bin (pip --user); find it there too.
+export PATH := $(HOME)/.local/bin:$(PATH)
 
 .PHONY: run test deps pwa check lint typecheck pytest clean-test
 
