@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +19,8 @@ class PageParams:
 
 
 def provide_page(
-    limit: int = Parameter(query="limit", default=50, ge=1, le=500),
-    offset: int = Parameter(query="offset", default=0, ge=0),
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    offset: Annotated[int, QueryParameter(ge=0)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

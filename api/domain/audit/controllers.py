@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, get
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -47,14 +48,14 @@ class AuditController(Controller):
     @get("/", opt=allow(Role.ADMIN), summary="Who did what, when (newest first)")
     async def list(
         self,
-        db_session: AsyncSession,
-        actor: Actor,
-        page: PageParams,
-        entity: str | None = None,
-        entity_id: str | None = None,
-        actor_id: uuid.UUID | None = None,
-        from_: datetime | None = Parameter(query="from", default=None),
-        to: datetime | None = None,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+        entity: FromQuery[str | None] = None,
+        entity_id: FromQuery[str | None] = None,
+        actor_id: FromQuery[uuid.UUID | None] = None,
+        from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        to: FromQuery[datetime | None] = None,
     ) -> AuditPage:
         query = (
             select(AuditEntry)

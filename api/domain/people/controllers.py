@@ -8,7 +8,9 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, patch, post
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.security.jwt import JWTAuth
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,7 +43,11 @@ class AuthController(Controller):
 
     @post("/auth/login", opt=PUBLIC, status_code=200, summary="Log in with login and password")
     async def login(
-        self, request: Request[Any, Any, Any], data: LoginIn, db_session: AsyncSession, state: State
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[LoginIn],
+        db_session: NamedDependency[AsyncSession],
+        state: State,
     ) -> LoginOut:
         throttler: LoginThrottler = state.throttler
         jwt_auth: JWTAuth[User] = state.jwt_auth
@@ -72,7 +78,9 @@ class AuthController(Controller):
         opt={"roles": frozenset(Role)},
         summary="The current user, with crew and sites",
     )
-    async def me(self, db_session: AsyncSession, actor: Actor) -> MeOut:
+    async def me(
+        self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+    ) -> MeOut:
         return await services.me(db_session, actor)
 
 
@@ -81,11 +89,18 @@ class CompanyController(Controller):
     tags = ["companies"]
 
     @post("/", opt=allow(Role.SUPERADMIN), summary="Create a company and its first admin")
-    async def create(self, data: CompanyIn, db_session: AsyncSession, actor: Actor) -> CompanyOut:
+    async def create(
+        self,
+        data: JSONBody[CompanyIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> CompanyOut:
         return await services.create_company(db_session, actor, data)
 
     @get("/", opt=allow(Role.SUPERADMIN), summary="List companies")
-    async def list(self, db_session: AsyncSession, page: PageParams) -> CompanyPage:
+    async def list(
+        self, db_session: NamedDependency[AsyncSession], page: NamedDependency[PageParams]
+    ) -> CompanyPage:
         items, total = await services.list_companies(db_session, page)
         return CompanyPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -104,7 +119,10 @@ class UserController(Controller):
         summary="Create a user (login defaults to the phone number)",
     )
     async def create(
-        self, data: UserIn, db_session: AsyncSession, actor: Actor
+        self,
+        data: JSONBody[UserIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> Response[UserOut]:
         if data.id is None:
             body = await services.create_user(db_session, actor, data)
@@ -122,21 +140,30 @@ class UserController(Controller):
     @get("/", opt=allow(Role.ADMIN, Role.MANAGER, Role.FOREMAN), summary="List people")
     async def list(
         self,
-        db_session: AsyncSession,
-        actor: Actor,
-        page: PageParams,
-        role: Role | None = None,
-        crew_id: uuid.UUID | None = None,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+        role: FromQuery[Role | None] = None,
+        crew_id: FromQuery[uuid.UUID | None] = None,
     ) -> UserPage:
         items, total = await services.list_users(db_session, actor, page, role, crew_id)
         return UserPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
     @get("/{user_id:uuid}", opt=allow_tenant_roles(), summary="One user")
-    async def get(self, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor) -> UserOut:
+    async def get(
+        self,
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> UserOut:
         return await services.get_user(db_session, actor, user_id)
 
     @patch("/{user_id:uuid}", opt=allow(Role.ADMIN, Role.MANAGER), summary="Change a user")
     async def update(
-        self, user_id: uuid.UUID, data: UserPatch, db_session: AsyncSession, actor: Actor
+        self,
+        user_id: FromPath[uuid.UUID],
+        data: JSONBody[UserPatch],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> UserOut:
         return await services.patch_user(db_session, actor, user_id, data)

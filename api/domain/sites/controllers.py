@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Controller, Response, delete, get, patch, post, put
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Role
@@ -34,10 +35,10 @@ STAFF = (Role.ADMIN, Role.MANAGER)
 
 
 async def _create(
-    db_session: AsyncSession,
-    actor: Actor,
+    db_session: NamedDependency[AsyncSession],
+    actor: NamedDependency[Actor],
     scope: str,
-    data: Any,
+    data: JSONBody[Any],
     create: Any,
 ) -> Response[Any]:
     """Creates with an optional client id go through the shared idempotency keys."""
@@ -65,17 +66,20 @@ class SiteController(Controller):
         summary="Create a site with a GeoJSON Polygon or MultiPolygon geofence",
     )
     async def create(
-        self, data: SiteIn, db_session: AsyncSession, actor: Actor
+        self,
+        data: JSONBody[SiteIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> Response[SiteOut]:
         return await _create(db_session, actor, "site", data, services.create_site)
 
     @get("/", opt=allow_tenant_roles(), summary="Sites visible to the caller")
     async def list(
         self,
-        db_session: AsyncSession,
-        actor: Actor,
-        page: PageParams,
-        project_id: uuid.UUID | None = None,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+        project_id: FromQuery[uuid.UUID | None] = None,
     ) -> SitePage:
         items, total = await services.list_sites(db_session, actor, page, project_id)
         return SitePage(items=items, total=total, limit=page.limit, offset=page.offset)
@@ -87,21 +91,30 @@ class SiteController(Controller):
     )
     async def locate(
         self,
-        db_session: AsyncSession,
-        actor: Actor,
-        lat: float = Parameter(query="lat"),
-        lon: float = Parameter(query="lon"),
-        accuracy_m: float = Parameter(query="accuracy_m", default=0.0, ge=0, le=10000),
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        lat: FromQuery[float],
+        lon: FromQuery[float],
+        accuracy_m: Annotated[float, QueryParameter(ge=0, le=10000)] = 0.0,
     ) -> SiteMatches:
         return SiteMatches(items=await services.locate(db_session, actor, lat, lon, accuracy_m))
 
     @get("/{site_id:uuid}", opt=allow_tenant_roles(), summary="One site")
-    async def get(self, site_id: uuid.UUID, db_session: AsyncSession, actor: Actor) -> SiteOut:
+    async def get(
+        self,
+        site_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> SiteOut:
         return await services.get_site(db_session, actor, site_id)
 
     @patch("/{site_id:uuid}", opt=allow(*STAFF), summary="Change a site")
     async def update(
-        self, site_id: uuid.UUID, data: SitePatch, db_session: AsyncSession, actor: Actor
+        self,
+        site_id: FromPath[uuid.UUID],
+        data: JSONBody[SitePatch],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> SiteOut:
         return await services.patch_site(db_session, actor, site_id, data)
 
@@ -112,7 +125,11 @@ class SiteController(Controller):
         summary="Assign a person (e.g. a safety officer) to a site",
     )
     async def add_staff(
-        self, site_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+        self,
+        site_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> None:
         await services.set_staff(db_session, actor, site_id, user_id, assign=True)
 
@@ -122,7 +139,11 @@ class SiteController(Controller):
         summary="Remove a person from a site's staff",
     )
     async def remove_staff(
-        self, site_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+        self,
+        site_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> None:
         await services.set_staff(db_session, actor, site_id, user_id, assign=False)
 
@@ -132,11 +153,21 @@ class ProjectController(Controller):
     tags = ["sites"]
 
     @post("/", opt=allow(Role.ADMIN), summary="Create a project (a group of sites)")
-    async def create(self, data: ProjectIn, db_session: AsyncSession, actor: Actor) -> ProjectOut:
+    async def create(
+        self,
+        data: JSONBody[ProjectIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> ProjectOut:
         return await services.create_project(db_session, actor, data)
 
     @get("/", opt=allow(*STAFF), summary="Projects visible to the caller")
-    async def list(self, db_session: AsyncSession, actor: Actor, page: PageParams) -> ProjectPage:
+    async def list(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+    ) -> ProjectPage:
         items, total = await services.list_projects(db_session, actor, page)
         return ProjectPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
@@ -147,7 +178,11 @@ class ProjectController(Controller):
         summary="Make a manager a member of a project",
     )
     async def add_member(
-        self, project_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+        self,
+        project_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> None:
         await services.set_project_member(db_session, actor, project_id, user_id, assign=True)
 
@@ -157,7 +192,11 @@ class ProjectController(Controller):
         summary="Remove a member from a project",
     )
     async def remove_member(
-        self, project_id: uuid.UUID, user_id: uuid.UUID, db_session: AsyncSession, actor: Actor
+        self,
+        project_id: FromPath[uuid.UUID],
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> None:
         await services.set_project_member(db_session, actor, project_id, user_id, assign=False)
 
@@ -173,7 +212,10 @@ class CrewController(Controller):
         summary="Create a crew on a site",
     )
     async def create(
-        self, data: CrewIn, db_session: AsyncSession, actor: Actor
+        self,
+        data: JSONBody[CrewIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
     ) -> Response[CrewOut]:
         return await _create(db_session, actor, "crew", data, services.create_crew)
 
@@ -184,10 +226,10 @@ class CrewController(Controller):
     )
     async def list(
         self,
-        db_session: AsyncSession,
-        actor: Actor,
-        page: PageParams,
-        site_id: uuid.UUID | None = None,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+        site_id: FromQuery[uuid.UUID | None] = None,
     ) -> CrewPage:
         items, total = await services.list_crews(db_session, actor, page, site_id)
         return CrewPage(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import anyio
 from litestar import Controller, Response, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,9 @@ class HealthController(Controller):
     tags = ["system"]
 
     @get("/", opt=PUBLIC, summary="200 when database and storage answer, 503 otherwise")
-    async def health(self, db_session: AsyncSession, state: State) -> Response[dict[str, str]]:
+    async def health(
+        self, db_session: NamedDependency[AsyncSession], state: State
+    ) -> Response[dict[str, str]]:
         result = {"status": "ok", "db": "ok", "storage": "ok"}
         try:
             with anyio.fail_after(CHECK_TIMEOUT_S):

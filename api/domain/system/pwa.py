@@ -13,6 +13,7 @@ from pathlib import Path
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.params import FromPath
 from litestar.response import File
 
 from api.lib.authz import PUBLIC
@@ -54,7 +55,7 @@ def pwa_root(state: State) -> File | Response[str]:
 
 
 @get("/{path:path}", opt=PUBLIC, include_in_schema=False, sync_to_thread=False)
-def pwa_file(path: str, state: State) -> File | Response[str]:
+def pwa_file(path: FromPath[str], state: State) -> File | Response[str]:
     relative = path.lstrip("/")
     if relative.startswith(_API_PREFIXES) or relative in ("api", "schema", "health"):
         raise NotFound(f"No route for /{relative}")
