@@ -299,7 +299,34 @@ def _find_runuser() -> str:
     return found
 
 
-class EmbeddedPostgres:
+class _Service:
+    """`with service:` starts it and always stops it, even when start failed halfway."""
+
+    def start(self) -> object:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        try:
+            self.start()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                self.stop()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class EmbeddedPostgres(_Service):
     """A private PostgreSQL cluster with PostGIS, kept in ``<data_dir>/postgres``."""
 
     user = "sitecheck"
@@ -369,22 +396,6 @@ class EmbeddedPostgres:
         if port is None or not self.password_file.exists():
             return None
         return self._url(port, _read_private(self.password_file).strip())
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -772,7 +783,7 @@ def _master_volume_count(master_port: int) -> int | None:
     return sum(int(node["Volumes"]) for node in nodes) if nodes else None
 
 
-class EmbeddedS3:
+class EmbeddedS3(_Service):
     """SeaweedFS ``weed mini`` serving S3 on loopback, data in ``<data_dir>/s3``."""
 
     region = "us-east-1"
@@ -865,22 +876,6 @@ class EmbeddedS3:
         if self.running_pid() is None or ports is None or not self.config_file.exists():
             return None
         return self._endpoint(ports, *self._credentials())
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -1071,7 +1066,7 @@ class EmbeddedS3:
 # --------------------------------------------------------------------------------------------
 
 
-class EmbeddedStack:
+class EmbeddedStack(_Service):
     """PostgreSQL + S3 for one data directory; ``start()`` returns the app's environment."""
 
     def __init__(self, data_dir: Path, *, timeout: float = DEFAULT_TIMEOUT) -> None:
@@ -1115,23 +1110,6 @@ class EmbeddedStack:
         self.env = {}
         if errors:
             raise errors[0]
-
-    def __enter__(self) -> Self:
-        try:
-            self.start()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                self.stop()
-            raise
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 # --------------------------------------------------------------------------------------------

@@ -146,3 +146,13 @@ async def test_company_and_user_creation_flow(api: httpx.AsyncClient, world: Wor
     )
     assert dup.status_code == 409
     assert dup.json()["code"] == "login_taken"
+
+
+async def test_user_without_login_or_phone_is_refused(api: httpx.AsyncClient, world: World) -> None:
+    response = await api.post(
+        "/api/users",
+        headers=world.headers(world.a.users[Role.ADMIN]),
+        json={"name": "Nameless", "role": "worker", "password": PASSWORD},
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "login_required"

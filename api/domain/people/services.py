@@ -32,7 +32,7 @@ from api.lib.authz import (
     visible_users,
 )
 from api.lib.context import Actor
-from api.lib.errors import BadCredentials, Conflict
+from api.lib.errors import BadCredentials, Conflict, Invalid
 from api.lib.pagination import PageParams, fetch_page
 from api.lib.passwords import hash_password, verify_password
 from api.lib.throttle import LoginThrottler
@@ -101,6 +101,45 @@ async def _flush_unique(session: AsyncSession, login: str) -> None:
         raise Conflict(f"The login {login!r} is taken", code="login_taken") from exc
 
 
+async def _add_user(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    company_id: uuid.UUID,
+    login: str,
+    name: str,
+    phone: str | None,
+    password: str,
+    role: Role,
+    crew_id: uuid.UUID | None = None,
+    user_id: uuid.UUID | None = None,
+) -> User:
+    """Create, flush and audit one user; the login must be normalised already."""
+    await _ensure_login_free(session, login)
+    user = User(
+        id=user_id or uuid.uuid4(),
+        company_id=company_id,
+        name=name,
+        phone=phone,
+        login=login,
+        password_hash=await _hash(password),
+        role=role,
+        crew_id=crew_id,
+    )
+    session.add(user)
+    await _flush_unique(session, login)
+    await audit.record(
+        session,
+        actor,
+        action="create",
+        entity="user",
+        entity_id=user.id,
+        after=audit.snapshot(user),
+        company_id=company_id,
+    )
+    return user
+
+
 async def create_company(session: AsyncSession, actor: Actor, data: CompanyIn) -> CompanyOut:
     login = normalise_login(data.admin.login)
     await _ensure_login_free(session, login)
@@ -108,17 +147,6 @@ async def create_company(session: AsyncSession, actor: Actor, data: CompanyIn) -
     session.add(company)
     # No ORM relationships tie users to companies, so the company is flushed first.
     await session.flush()
-    admin = User(
-        id=uuid.uuid4(),
-        company_id=company.id,
-        name=data.admin.name,
-        phone=data.admin.phone,
-        login=login,
-        password_hash=await _hash(data.admin.password),
-        role=Role.ADMIN,
-    )
-    session.add(admin)
-    await _flush_unique(session, login)
     await audit.record(
         session,
         actor,
@@ -128,14 +156,15 @@ async def create_company(session: AsyncSession, actor: Actor, data: CompanyIn) -
         after=audit.snapshot(company),
         company_id=company.id,
     )
-    await audit.record(
+    admin = await _add_user(
         session,
         actor,
-        action="create",
-        entity="user",
-        entity_id=admin.id,
-        after=audit.snapshot(admin),
         company_id=company.id,
+        login=login,
+        name=data.admin.name,
+        phone=data.admin.phone,
+        password=data.admin.password,
+        role=Role.ADMIN,
     )
     return CompanyOut(
         id=company.id,
@@ -181,27 +210,18 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserIn) -> dict
         await get_visible_crew(session, actor, data.crew_id)
     login = normalise_login(data.login or data.phone or "")
     if not login:
-        raise Conflict("A user needs a login or a phone number", code="login_required")
-    await _ensure_login_free(session, login)
-    user = User(
-        id=data.id or uuid.uuid4(),
-        company_id=actor.company_id,
-        name=data.name,
-        phone=data.phone,
-        login=login,
-        password_hash=await _hash(data.password),
-        role=data.role,
-        crew_id=data.crew_id,
-    )
-    session.add(user)
-    await _flush_unique(session, login)
-    await audit.record(
+        raise Invalid("A user needs a login or a phone number", code="login_required")
+    user = await _add_user(
         session,
         actor,
-        action="create",
-        entity="user",
-        entity_id=user.id,
-        after=audit.snapshot(user),
+        company_id=actor.company_id,
+        login=login,
+        name=data.name,
+        phone=data.phone,
+        password=data.password,
+        role=data.role,
+        crew_id=data.crew_id,
+        user_id=data.id,
     )
     return msgspec.to_builtins(user_out(user))  # type: ignore[no-any-return]
 

@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import msgspec
-from sqlalchemy import ColumnElement, Select, delete, func, select
+from sqlalchemy import ColumnElement, Select, Table, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -200,29 +200,38 @@ async def locate(
     ]
 
 
-async def set_staff(
-    session: AsyncSession, actor: Actor, site_id: uuid.UUID, user_id: uuid.UUID, assign: bool
+async def _set_link(
+    session: AsyncSession,
+    actor: Actor,
+    table: Table,
+    entity: str,
+    keys: dict[str, uuid.UUID],
+    assign: bool,
 ) -> None:
-    await get_visible_site(session, actor, site_id)
-    user = await _company_user(session, actor, user_id)
+    """Add or remove one row of an association table, idempotently, and audit it."""
     if assign:
-        await session.execute(
-            insert(site_staff).values(site_id=site_id, user_id=user.id).on_conflict_do_nothing()
-        )
+        await session.execute(insert(table).values(**keys).on_conflict_do_nothing())
     else:
         await session.execute(
-            delete(site_staff).where(
-                site_staff.c.site_id == site_id, site_staff.c.user_id == user.id
-            )
+            delete(table).where(*(table.c[name] == value for name, value in keys.items()))
         )
     await audit.record(
         session,
         actor,
         action="assign" if assign else "unassign",
-        entity="site_staff",
-        entity_id=site_id,
-        after={"site_id": str(site_id), "user_id": str(user_id)},
+        entity=entity,
+        entity_id=next(iter(keys.values())),
+        after={name: str(value) for name, value in keys.items()},
     )
+
+
+async def set_staff(
+    session: AsyncSession, actor: Actor, site_id: uuid.UUID, user_id: uuid.UUID, assign: bool
+) -> None:
+    await get_visible_site(session, actor, site_id)
+    await _company_user(session, actor, user_id)
+    keys = {"site_id": site_id, "user_id": user_id}
+    await _set_link(session, actor, site_staff, "site_staff", keys, assign)
 
 
 async def _company_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
@@ -290,26 +299,8 @@ async def set_project_member(
 ) -> None:
     await _check_project(session, actor, project_id)
     await _company_user(session, actor, user_id)
-    if assign:
-        await session.execute(
-            insert(project_members)
-            .values(project_id=project_id, user_id=user_id)
-            .on_conflict_do_nothing()
-        )
-    else:
-        await session.execute(
-            delete(project_members).where(
-                project_members.c.project_id == project_id, project_members.c.user_id == user_id
-            )
-        )
-    await audit.record(
-        session,
-        actor,
-        action="assign" if assign else "unassign",
-        entity="project_member",
-        entity_id=project_id,
-        after={"project_id": str(project_id), "user_id": str(user_id)},
-    )
+    keys = {"project_id": project_id, "user_id": user_id}
+    await _set_link(session, actor, project_members, "project_member", keys, assign)
 
 
 def _crew_out(crew: Crew) -> CrewOut:
