@@ -15,6 +15,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyPlugin,
 )
 from litestar import Litestar, Router
+from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -33,6 +34,7 @@ from api.domain.system.pwa import pwa_file, pwa_root
 from api.lib.authz import PUBLIC, role_guard
 from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
+from api.lib.headers import response_headers_hook
 from api.lib.logs import configure_logging, request_context_middleware
 from api.lib.throttle import LoginThrottler
 from storage.s3 import ObjectStore
@@ -111,12 +113,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pwa_file,
         ],
         plugins=[SQLAlchemyPlugin(config=db_config)],
-        on_app_init=[jwt_auth.on_app_init],
+        on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         lifespan=[lifespan],
         guards=[role_guard],
         dependencies=dependencies,
         exception_handlers=exception_handlers,
-        middleware=[request_context_middleware],
+        before_send=[response_headers_hook],
         openapi_config=OpenAPIConfig(
             title="SiteCheck API",
             version=API_VERSION,
@@ -139,3 +141,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Logging is configured by configure_logging (JSON lines with request ids).
         logging_config=None,
     )
+
+
+def _outermost_middleware(app_config: AppConfig) -> AppConfig:
+    """Request ids and access logs wrap everything, the JWT middleware included (it puts
+    itself first), so refused requests are logged with their id too."""
+    app_config.middleware = [request_context_middleware, *app_config.middleware]
+    return app_config

@@ -16,6 +16,8 @@ from api.lib.context import request_id_var
 
 access_logger = logging.getLogger("sitecheck.access")
 
+REQUEST_ID_STATE_KEY = "request_id"
+
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # uvicorn adds "color_message", an ANSI-coloured copy of msg meant for terminals.
 _STANDARD_ATTRS = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
@@ -54,8 +56,10 @@ def configure_logging(level: str) -> None:
 
 
 def request_context_middleware(app: ASGIApp) -> ASGIApp:
-    """Give every request an id (the client's X-Request-ID if it is sane), echo it back,
-    and log one structured line when the response has been sent."""
+    """Give every request an id (the client's X-Request-ID if it is sane) and log one
+    structured line per request. The id is echoed by `response_headers_hook`, which also
+    sees the responses Litestar's outer exception handler sends (e.g. a 401 from the JWT
+    middleware) that never pass through this middleware's `send`."""
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # type: ignore[comparison-overlap]
@@ -63,6 +67,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
         rid = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})[REQUEST_ID_STATE_KEY] = rid
         token = request_id_var.set(rid)
         started = time.perf_counter()
         status = 500
@@ -75,11 +80,14 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
                 # Read now: once the response is sent the request's ORM session is gone.
                 # Read without touching the ORM: a rolled-back session would reload it.
                 user_id = str(vars(scope["user"]).get("id")) if scope.get("user") else None
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", rid.encode())]
             await send(message)
 
         try:
             await app(scope, receive, send_with_id)
+        except Exception as exc:
+            # Answered by the outer exception handler after this frame: log its status.
+            status = int(getattr(exc, "status_code", 500))
+            raise
         finally:
             access_logger.info(
                 "request",

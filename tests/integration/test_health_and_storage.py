@@ -20,6 +20,8 @@ async def test_health_ok_with_real_services(api: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "db": "ok", "storage": "ok"}
     assert response.headers["x-request-id"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-frame-options"] == "DENY"
 
 
 async def test_health_names_the_part_that_is_down(settings: Settings, migrated: str) -> None:
@@ -61,3 +63,10 @@ async def test_objects_are_private_and_links_expire(settings: Settings, live_ser
         assert expired.status_code == 403
     await store.delete(key)
     assert not await store.exists(key)
+
+
+async def test_refusals_carry_request_id_and_security_headers(api: httpx.AsyncClient) -> None:
+    response = await api.get("/api/me", headers={"X-Request-Id": "probe-1"})
+    assert response.status_code == 401
+    assert response.headers["x-request-id"] == "probe-1"
+    assert response.headers["x-content-type-options"] == "nosniff"
