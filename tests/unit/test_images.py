@@ -1,0 +1,872 @@
+"""The upload image pipeline against real encoders' output and hand-made hostile files.
+
+Every image is generated here; nothing is fetched. The 12 MP photo is built from
+multi-scale noise, a sky gradient and hard-edged structures so that its JPEG size is that
+of a real phone photo (about 2.9 MB at quality 92), not of a flat colour.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import random
+import stat
+import struct
+import time
+import zlib
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pillow_heif
+import pytest
+from PIL import ExifTags, Image, ImageChops, ImageCms, ImageDraw, ImageOps, ImageStat
+from PIL.TiffImagePlugin import IFDRational
+
+from storage.images import (
+    ImageError,
+    ImageInvalid,
+    ImageLimits,
+    ImageMeta,
+    ImageTimeout,
+    ImageTooLarge,
+    ProcessedImage,
+    process_image,
+    sniff_format,
+)
+
+# Lets the tests write HEIC; process_image registers its own opener in its worker.
+pillow_heif.register_heif_opener()
+
+RED = (255, 0, 0)
+# The orientation marker: a solid block in the stored (unrotated) top-left corner.
+MARKER = 0.1
+
+
+# ------------------------------------------------------------------------ builders
+
+
+def _noise(rng: random.Random, size: tuple[int, int], mode: str) -> Image.Image:
+    return Image.frombytes(mode, size, rng.randbytes(size[0] * size[1] * len(mode)))
+
+
+def _octaves(
+    rng: random.Random, size: tuple[int, int], mode: str, layers: tuple[tuple[int, float], ...]
+) -> Image.Image:
+    out = Image.new(mode, size, (128,) * len(mode))
+    for div, weight in layers:
+        coarse = _noise(rng, (max(2, size[0] // div), max(2, size[1] // div)), mode)
+        out = Image.blend(out, coarse.resize(size, Image.Resampling.BICUBIC), weight)
+    return out
+
+
+def photo(width: int = 4000, height: int = 3000, seed: int = 7) -> Image.Image:
+    """A photo-like RGB image with a red marker in its top-left corner."""
+    rng = random.Random(seed)
+    size = (width, height)
+    # Real scenes vary mostly in brightness at fine scales and in colour at coarse ones.
+    lum = _octaves(rng, size, "L", ((150, 0.6), (40, 0.4), (10, 0.3), (3, 0.2)))
+    chroma = _octaves(rng, size, "RGB", ((300, 0.5), (60, 0.3)))
+    texture = Image.blend(Image.merge("RGB", [lum, lum, lum]), chroma, 0.35)
+    ground = Image.blend(Image.new("RGB", size, (125, 110, 90)), texture, 0.7)
+    ramp = Image.linear_gradient("L").resize(size)
+    img = Image.merge(
+        "RGB",
+        [
+            ramp.point(lambda v: 110 + v // 3),
+            ramp.point(lambda v: 150 + v // 4),
+            ramp.point(lambda v: 220 + v // 10),
+        ],
+    )
+    horizon = height * 35 // 100
+    img.paste(ground.crop((0, horizon, width, height)), (0, horizon))
+    draw = ImageDraw.Draw(img)
+    x0, y0, x1, y1 = width // 4, height // 6, width * 3 // 4, height * 4 // 5
+    draw.rectangle((x0, y0, x1, y1), fill=(170, 160, 150))
+    for x in range(x0 + width // 60, x1 - width // 50, width // 25):
+        for y in range(y0 + height // 50, y1 - height // 30, height // 15):
+            draw.rectangle((x, y, x + width // 44, y + height // 25), fill=(60, 70, 90))
+    for x in range(x0 - width // 40, x1 + width // 40, width // 36):
+        draw.line((x, y0 - height // 60, x, y1), fill=(200, 120, 30), width=max(1, width // 330))
+    for y in range(y0, y1, height // 16):
+        draw.line((x0 - width // 40, y, x1 + width // 40, y), fill=(200, 120, 30), width=10)
+    img = Image.blend(img, texture, 0.2)
+    img = Image.blend(img, _noise(rng, size, "L").convert("RGB"), 0.04)
+    draw = ImageDraw.Draw(img)
+    draw.rectangle((0, 0, int(width * MARKER), int(height * MARKER)), fill=RED)
+    return img
+
+
+def exif_block(
+    orientation: int | None = None,
+    taken: str | None = None,
+    offset: str | None = None,
+    gps: dict[int, object] | None = None,
+) -> bytes:
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[ExifTags.Base.Orientation] = orientation
+    if taken is not None:
+        ifd = exif.get_ifd(ExifTags.IFD.Exif)
+        ifd[ExifTags.Base.DateTimeOriginal] = taken
+        if offset is not None:
+            ifd[ExifTags.Base.OffsetTimeOriginal] = offset
+    if gps is not None:
+        exif.get_ifd(ExifTags.IFD.GPSInfo).update(gps)
+    return exif.tobytes()
+
+
+def dms(value: float) -> tuple[IFDRational, IFDRational, IFDRational]:
+    """Degrees as EXIF degrees/minutes/seconds rationals, seconds to 1/1000."""
+    degrees = int(value)
+    minutes = int((value - degrees) * 60)
+    seconds = round(((value - degrees) * 60 - minutes) * 60 * 1000)
+    return IFDRational(degrees, 1), IFDRational(minutes, 1), IFDRational(seconds, 1000)
+
+
+def gps_tags(lat: float, lon: float) -> dict[int, object]:
+    return {
+        ExifTags.GPS.GPSLatitudeRef: "N" if lat >= 0 else "S",
+        ExifTags.GPS.GPSLatitude: dms(abs(lat)),
+        ExifTags.GPS.GPSLongitudeRef: "E" if lon >= 0 else "W",
+        ExifTags.GPS.GPSLongitude: dms(abs(lon)),
+    }
+
+
+def encode(img: Image.Image, fmt: str, **params: object) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **params)
+    return buf.getvalue()
+
+
+def png_chunk(kind: bytes, body: bytes) -> bytes:
+    return (
+        struct.pack(">I", len(body))
+        + kind
+        + body
+        + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
+    )
+
+
+def png_file(width: int, height: int, depth: int, colour: int, idat: bytes) -> bytes:
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", ihdr)
+        + png_chunk(b"IDAT", idat)
+        + png_chunk(b"IEND", b"")
+    )
+
+
+def zero_png(width: int, height: int) -> bytes:
+    """A real, valid all-black RGB PNG: deflate packs it about 1000:1."""
+    squash = zlib.compressobj(9)
+    row = bytes(1 + width * 3)
+    idat = b"".join(squash.compress(row) for _ in range(height)) + squash.flush()
+    return png_file(width, height, 8, 2, idat)
+
+
+def opened(data: bytes) -> Image.Image:
+    img = Image.open(io.BytesIO(data))
+    img.load()
+    return img
+
+
+def px(img: Image.Image, x: int, y: int) -> tuple[int, int, int]:
+    pixel = img.getpixel((x, y))
+    assert isinstance(pixel, tuple)
+    assert len(pixel) == 3
+    return int(pixel[0]), int(pixel[1]), int(pixel[2])
+
+
+def is_red(pixel: tuple[int, int, int]) -> bool:
+    r, g, b = pixel
+    return r > 200 and g < 60 and b < 60
+
+
+def assert_clean_jpeg(result: ProcessedImage) -> None:
+    """RGB JPEG, progressive, with no metadata at all, and honest dimensions and hash."""
+    for encoded in (result.full, result.thumb):
+        out = opened(encoded.data)
+        assert out.format == "JPEG"
+        assert out.mode == "RGB"
+        assert out.size == (encoded.width, encoded.height)
+        assert encoded.content_type == "image/jpeg"
+        assert len(encoded.sha256) == 64
+        assert encoded.sha256 == hashlib.sha256(encoded.data).hexdigest()
+        assert not out.getexif()
+        for key in ("exif", "icc_profile", "xmp", "comment", "photoshop"):
+            assert key not in out.info
+        for needle in (b"Exif", b"http://ns.adobe.com/xap", b"ICC_PROFILE", b"GPS"):
+            assert needle not in encoded.data
+        assert out.info.get("progressive") or out.info.get("progression")
+
+
+# ------------------------------------------------------------------------ fixtures
+
+
+@pytest.fixture(scope="module")
+def big_photo() -> Image.Image:
+    return photo()
+
+
+@pytest.fixture(scope="module")
+def phone_jpeg(big_photo: Image.Image) -> bytes:
+    """A 12 MP phone JPEG held sideways: orientation 6, GPS, capture time with offset."""
+    return encode(
+        big_photo,
+        "JPEG",
+        quality=92,
+        exif=exif_block(
+            orientation=6,
+            taken="2025:03:14 09:26:53",
+            offset="+08:00",
+            gps=gps_tags(31.230416, 121.473701),
+        ),
+        icc_profile=ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes(),
+        comment=b"taken on site 7",
+    )
+
+
+@pytest.fixture(scope="module")
+def small_photo() -> Image.Image:
+    return photo(800, 600, seed=3)
+
+
+# ------------------------------------------------------------------------ sniffing
+
+
+def _ftyp(major: bytes, *compatible: bytes) -> bytes:
+    body = major + b"\x00\x00\x00\x00" + b"".join(compatible)
+    return struct.pack(">I", 8 + len(body)) + b"ftyp" + body + b"\x00\x00\x00\x08meta"
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "jpeg"),
+        (b"\xff\xd8\xff\xe1\x12\x34Exif\x00\x00", "jpeg"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "png"),
+        (b"RIFF\x24\x00\x00\x00WEBPVP8 ", "webp"),
+        (_ftyp(b"heic", b"mif1", b"heic"), "heif"),
+        (_ftyp(b"heix", b"mif1"), "heif"),
+        (_ftyp(b"mif1", b"heic"), "heif"),
+        (_ftyp(b"msf1", b"hevc"), "heif"),
+        (_ftyp(b"avif", b"mif1", b"miaf"), "avif"),
+        (_ftyp(b"avis", b"msf1"), "avif"),
+        (_ftyp(b"mif1", b"avif", b"miaf"), "avif"),
+        (b"GIF89a\x01\x00\x01\x00", None),
+        (b"<?xml version='1.0'?><svg xmlns='http://www.w3.org/2000/svg'/>", None),
+        (b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", None),
+        (b"II*\x00\x08\x00\x00\x00", None),
+        (b"MM\x00*\x00\x00\x00\x08", None),
+        (b"%PDF-1.7\n", None),
+        (b"BM\x36\x00\x00\x00", None),
+        (b"RIFF\x24\x00\x00\x00WAVEfmt ", None),
+        (_ftyp(b"isom", b"iso2", b"mp41"), None),
+        (_ftyp(b"qt  "), None),
+        (b"\x00\x00\x00\x04ftypheic", None),
+        (b"\xff\xd8", None),
+        (b"", None),
+    ],
+)
+def test_sniff_format(head: bytes, expected: str | None) -> None:
+    assert sniff_format(head) == expected
+
+
+def test_sniff_real_encoder_output(small_photo: Image.Image) -> None:
+    assert sniff_format(encode(small_photo, "JPEG")[:64]) == "jpeg"
+    assert sniff_format(encode(small_photo, "PNG")[:64]) == "png"
+    assert sniff_format(encode(small_photo, "WEBP")[:64]) == "webp"
+    assert sniff_format(encode(small_photo, "AVIF", quality=50)[:64]) == "avif"
+    assert sniff_format(encode(small_photo, "HEIF", quality=50)[:64]) == "heif"
+
+
+# ------------------------------------------------------------------ the phone photo
+
+
+def test_phone_photo_is_upright_small_and_stripped(phone_jpeg: bytes) -> None:
+    started = time.perf_counter()
+    result = process_image(phone_jpeg)
+    elapsed = time.perf_counter() - started
+    print(
+        f"\n12 MP JPEG ({len(phone_jpeg) / 1e6:.2f} MB) -> {result.full.width}x"
+        f"{result.full.height} {len(result.full.data) / 1000:.0f} kB, thumb "
+        f"{len(result.thumb.data) / 1000:.1f} kB, {elapsed * 1000:.0f} ms"
+    )
+
+    # Orientation 6 turns the 4000x3000 sensor image into a 1536x2048 portrait.
+    assert (result.full.width, result.full.height) == (1536, 2048)
+    assert (result.thumb.width, result.thumb.height) == (240, 320)
+    assert len(result.full.data) < 300_000
+    assert_clean_jpeg(result)
+
+    # Rotating 90 degrees clockwise puts the stored top-left corner at the top right.
+    out = opened(result.full.data)
+    inset = 20
+    assert is_red(px(out, out.width - inset, inset))
+    for x, y in ((inset, inset), (inset, out.height - inset)):
+        assert not is_red(px(out, x, y))
+    assert not is_red(px(out, out.width - inset, out.height - inset))
+    assert is_red(px(opened(result.thumb.data), 240 - 3, 3))
+
+    meta = result.meta
+    assert meta.orientation == 6
+    assert meta.source_format == "jpeg"
+    assert (meta.source_width, meta.source_height) == (3000, 4000)
+    assert meta.captured_at == datetime(2025, 3, 14, 9, 26, 53, tzinfo=timezone(timedelta(hours=8)))
+    assert meta.lat == pytest.approx(31.230416, abs=1e-5)
+    assert meta.lon == pytest.approx(121.473701, abs=1e-5)
+
+
+def test_same_input_same_output(small_photo: Image.Image) -> None:
+    data = encode(small_photo, "JPEG", quality=90)
+    assert process_image(data).full.sha256 == process_image(data).full.sha256
+
+
+def test_draft_decoding_keeps_orientation() -> None:
+    """A big JPEG decoded at 1/4 scale by libjpeg must still be rotated correctly."""
+    # 4800x3600 into a 1000 px box lets draft pick 1/4 (1200x900) before LANCZOS.
+    data = encode(photo(4800, 3600, seed=5), "JPEG", quality=85, exif=exif_block(orientation=8))
+    result = process_image(data, ImageLimits(max_side=1000))
+    assert (result.full.width, result.full.height) == (750, 1000)
+    out = opened(result.full.data)
+    # Orientation 8 is a 90 degree counter-clockwise turn: top-left goes bottom-left.
+    assert is_red(px(out, 10, out.height - 10))
+    assert not is_red(px(out, 10, 10))
+    assert not is_red(px(out, out.width - 10, out.height - 10))
+    assert result.meta.orientation == 8
+    assert (result.meta.source_width, result.meta.source_height) == (3600, 4800)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "corner"),
+    [(1, "tl"), (2, "tr"), (3, "br"), (4, "bl"), (5, "tl"), (6, "tr"), (7, "br"), (8, "bl")],
+)
+def test_every_orientation(small_photo: Image.Image, orientation: int, corner: str) -> None:
+    data = encode(small_photo, "JPEG", quality=90, exif=exif_block(orientation=orientation))
+    out = opened(process_image(data).full.data)
+    assert out.size == ((600, 800) if orientation >= 5 else (800, 600))
+    x = 8 if corner[1] == "l" else out.width - 8
+    y = 8 if corner[0] == "t" else out.height - 8
+    assert is_red(px(out, x, y))
+    # The whole picture, not just the marker, matches Pillow's reference transpose.
+    reference = ImageOps.exif_transpose(opened(data))
+    assert reference.size == out.size
+    difference = ImageStat.Stat(ImageChops.difference(reference, out)).mean
+    assert max(difference) < 7
+    # ...and is far from the three other layouts that have the same shape.
+    for other in (
+        Image.Transpose.FLIP_LEFT_RIGHT,
+        Image.Transpose.FLIP_TOP_BOTTOM,
+        Image.Transpose.ROTATE_180,
+    ):
+        wrong = reference.transpose(other)
+        assert max(ImageStat.Stat(ImageChops.difference(wrong, out)).mean) > 10
+
+
+def test_small_image_is_never_upscaled(small_photo: Image.Image) -> None:
+    tiny = small_photo.resize((300, 200))
+    result = process_image(encode(tiny, "PNG"))
+    assert (result.full.width, result.full.height) == (300, 200)
+    assert (result.thumb.width, result.thumb.height) == (300, 200)
+    assert result.meta == ImageMeta(
+        captured_at=None,
+        lat=None,
+        lon=None,
+        orientation=1,
+        source_format="png",
+        source_width=300,
+        source_height=200,
+    )
+
+
+# ------------------------------------------------------------------- other sources
+
+
+def test_heic_like_an_iphone_sends() -> None:
+    """Held sideways (libheif stores it as an irot box), with EXIF time and a SW position."""
+    img = photo(2400, 1800, seed=11)
+    data = encode(
+        img,
+        "HEIF",
+        quality=60,
+        enc_params={"preset": "ultrafast"},
+        exif=exif_block(
+            orientation=6,
+            taken="2024:12:01 16:05:00",
+            gps=gps_tags(-33.868800, -70.650000),
+        ),
+    )
+    assert sniff_format(data[:64]) == "heif"
+    result = process_image(data)
+    assert_clean_jpeg(result)
+    assert (result.full.width, result.full.height) == (1536, 2048)
+    out = opened(result.full.data)
+    assert is_red(px(out, out.width - 20, 20))
+    assert not is_red(px(out, 20, 20))
+    assert result.meta.source_format == "heif"
+    assert result.meta.orientation == 6
+    assert (result.meta.source_width, result.meta.source_height) == (1800, 2400)
+    assert result.meta.captured_at == datetime(2024, 12, 1, 16, 5)
+    assert result.meta.lat == pytest.approx(-33.8688, abs=1e-5)
+    assert result.meta.lon == pytest.approx(-70.65, abs=1e-5)
+
+
+def test_avif(small_photo: Image.Image) -> None:
+    data = encode(small_photo, "AVIF", quality=60, exif=exif_block(orientation=3))
+    result = process_image(data)
+    assert_clean_jpeg(result)
+    out = opened(result.full.data)
+    assert out.size == (800, 600)
+    assert is_red(px(out, out.width - 8, out.height - 8))
+    assert result.meta.source_format == "avif"
+    assert result.meta.orientation == 3
+
+
+def test_webp_with_alpha_is_flattened_onto_white(small_photo: Image.Image) -> None:
+    rgba = small_photo.convert("RGBA")
+    rgba.paste((0, 0, 0, 0), (400, 300, 800, 600))
+    result = process_image(encode(rgba, "WEBP", lossless=True))
+    assert_clean_jpeg(result)
+    out = opened(result.full.data)
+    assert min(px(out, 700, 500)) > 245  # transparent black became white
+    assert is_red(px(out, 8, 8))
+    assert result.meta.source_format == "webp"
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "L", "1", "I;16", "RGB"])
+def test_png_modes_become_rgb(small_photo: Image.Image, mode: str) -> None:
+    if mode == "I;16":
+        # A 16-bit grey ramp; a naive conversion would clip almost all of it to white.
+        ramp = Image.linear_gradient("L").resize((800, 600)).convert("I")
+        img = ramp.point(lambda v: v * 257).convert("I;16")
+    elif mode == "P":
+        img = small_photo.quantize(64)
+        img.info["transparency"] = 0
+    else:
+        img = small_photo.convert(mode)
+    data = encode(img, "PNG")
+    assert opened(data).mode == mode
+    result = process_image(data)
+    assert_clean_jpeg(result)
+    out = opened(result.full.data)
+    if mode == "I;16":
+        assert px(out, 400, 10)[0] < 20
+        assert px(out, 400, 590)[0] > 235
+        assert 100 < px(out, 400, 300)[0] < 155
+
+
+def test_png_16_bit_rgb_keeps_its_tones() -> None:
+    width, height = 256, 64
+    rows = b"".join(
+        b"\x00" + b"".join(struct.pack(">HHH", x * 257, 65535 - x * 257, 32768) for x in range(256))
+        for _ in range(height)
+    )
+    data = png_file(width, height, 16, 2, zlib.compress(rows))
+    result = process_image(data)
+    assert_clean_jpeg(result)
+    out = opened(result.full.data)
+    left, middle, right = (px(out, x, 32) for x in (2, 128, 253))
+    assert left[0] < 15
+    assert left[1] > 240
+    assert right[0] > 240
+    assert right[1] < 15
+    assert 110 < middle[0] < 145
+    assert 115 < middle[2] < 140
+
+
+def test_cmyk_jpeg_becomes_rgb() -> None:
+    cmyk = Image.new("CMYK", (640, 480), (0, 0, 0, 0))  # white paper
+    cmyk.paste((0, 255, 255, 0), (0, 0, 320, 240))  # magenta + yellow ink = red
+    result = process_image(encode(cmyk, "JPEG", quality=95))
+    assert_clean_jpeg(result)
+    out = opened(result.full.data)
+    assert is_red(px(out, 100, 100))
+    assert min(px(out, 500, 400)) > 240
+
+
+def _primaries_swapped_profile() -> bytes:
+    """An RGB profile whose red primary is sRGB's green and vice versa."""
+    icc = bytearray(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
+    count = int.from_bytes(icc[128:132], "big")
+    entries = {bytes(icc[132 + 12 * i : 136 + 12 * i]): 132 + 12 * i for i in range(count)}
+    red, green = entries[b"rXYZ"], entries[b"gXYZ"]
+    icc[red + 4 : red + 12], icc[green + 4 : green + 12] = (
+        icc[green + 4 : green + 12],
+        icc[red + 4 : red + 12],
+    )
+    # Its description must not claim sRGB, or it would be taken for sRGB.
+    at = icc.find("sRGB".encode("utf-16-be"))
+    icc[at : at + 8] = "xRGB".encode("utf-16-be")
+    return bytes(icc)
+
+
+def test_non_srgb_profile_is_converted_then_dropped() -> None:
+    img = Image.new("RGB", (200, 100), RED)
+    data = encode(img, "JPEG", quality=95, icc_profile=_primaries_swapped_profile())
+    result = process_image(data)
+    assert_clean_jpeg(result)
+    pixel = px(opened(result.full.data), 100, 50)
+    assert pixel[1] > 200
+    assert pixel[0] < 60
+
+
+def test_broken_profile_is_ignored() -> None:
+    img = Image.new("RGB", (200, 100), RED)
+    data = encode(img, "JPEG", quality=95, icc_profile=b"not really an ICC profile" * 8)
+    out = opened(process_image(data).full.data)
+    assert is_red(px(out, 100, 50))
+
+
+# --------------------------------------------------------------------- bad metadata
+
+
+@pytest.mark.parametrize(
+    "gps",
+    [
+        {  # zero denominators: NaN degrees
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: (IFDRational(1, 0), IFDRational(0, 0), IFDRational(0, 0)),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: dms(10.0),
+        },
+        {  # impossible latitude
+            ExifTags.GPS.GPSLatitudeRef: "N",
+            ExifTags.GPS.GPSLatitude: dms(95.0),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: dms(10.0),
+        },
+        {  # no hemisphere
+            ExifTags.GPS.GPSLatitude: dms(45.0),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: dms(10.0),
+        },
+        {  # 75 minutes
+            ExifTags.GPS.GPSLatitudeRef: "S",
+            ExifTags.GPS.GPSLatitude: (IFDRational(45, 1), IFDRational(75, 1), IFDRational(0, 1)),
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: dms(10.0),
+        },
+        {  # only a longitude
+            ExifTags.GPS.GPSLongitudeRef: "E",
+            ExifTags.GPS.GPSLongitude: dms(10.0),
+        },
+    ],
+)
+def test_malformed_gps_is_none(small_photo: Image.Image, gps: dict[int, object]) -> None:
+    data = encode(small_photo, "JPEG", exif=exif_block(taken="2025:01:02 03:04:05", gps=gps))
+    meta = process_image(data).meta
+    assert meta.lat is None
+    assert meta.lon is None
+    assert meta.captured_at == datetime(2025, 1, 2, 3, 4, 5)
+
+
+def raw_gps_exif(entries: list[tuple[int, int, int, bytes]]) -> bytes:
+    """An EXIF block whose GPS IFD holds exactly these (tag, type, count, payload) entries.
+
+    Pillow's writer insists on each tag's proper type; cameras with bugs do not.
+    """
+    gps_at = 8 + 2 + 12 + 4
+    data_at = gps_at + 2 + 12 * len(entries) + 4
+    ifd0 = struct.pack(">H", 1) + struct.pack(">HHII", 0x8825, 4, 1, gps_at) + bytes(4)
+    table, blobs = b"", b""
+    for tag, kind, count, payload in entries:
+        if len(payload) <= 4:
+            table += struct.pack(">HHI", tag, kind, count) + payload.ljust(4, b"\x00")
+        else:
+            table += struct.pack(">HHII", tag, kind, count, data_at + len(blobs))
+            blobs += payload
+    gps = struct.pack(">H", len(entries)) + table + bytes(4)
+    return b"Exif\x00\x00MM\x00*" + struct.pack(">I", 8) + ifd0 + gps + blobs
+
+
+ASCII, RATIONAL, SHORT = 2, 5, 3
+
+
+@pytest.mark.parametrize(
+    "entries",
+    [
+        [  # text where numbers belong
+            (1, ASCII, 2, b"N\x00"),
+            (2, ASCII, 11, b"forty five\x00"),
+            (3, ASCII, 2, b"E\x00"),
+            (4, RATIONAL, 3, struct.pack(">6I", 10, 1, 0, 1, 0, 1)),
+        ],
+        [  # five "rationals" for a latitude, and a SHORT hemisphere
+            (1, SHORT, 1, struct.pack(">H", 78)),
+            (2, RATIONAL, 5, struct.pack(">10I", *([1, 1] * 5))),
+            (3, ASCII, 2, b"E\x00"),
+            (4, RATIONAL, 3, struct.pack(">6I", 10, 1, 0, 1, 0, 1)),
+        ],
+        [  # entries whose data lies past the end of the block
+            (1, ASCII, 2, b"N\x00"),
+            (2, RATIONAL, 3, struct.pack(">HHI", 0, 0, 0xFFFF0000)[:4]),
+            (3, ASCII, 2, b"E\x00"),
+            (4, RATIONAL, 3000, struct.pack(">I", 0x7FFFFFF0)),
+        ],
+    ],
+)
+def test_gps_of_the_wrong_type_is_none(
+    small_photo: Image.Image, entries: list[tuple[int, int, int, bytes]]
+) -> None:
+    result = process_image(encode(small_photo, "JPEG", exif=raw_gps_exif(entries)))
+    assert result.meta.lat is None
+    assert result.meta.lon is None
+    assert result.full.width == 800
+
+
+def test_raw_gps_builder_makes_readable_gps(small_photo: Image.Image) -> None:
+    """The hand-made block above is only evidence if a well-formed one does read back."""
+    entries = [
+        (1, ASCII, 2, b"S\x00"),
+        (2, RATIONAL, 3, struct.pack(">6I", 12, 1, 30, 1, 0, 1)),
+        (3, ASCII, 2, b"W\x00"),
+        (4, RATIONAL, 3, struct.pack(">6I", 45, 1, 15, 1, 36, 1)),
+    ]
+    meta = process_image(encode(small_photo, "JPEG", exif=raw_gps_exif(entries))).meta
+    assert meta.lat == pytest.approx(-12.5)
+    assert meta.lon == pytest.approx(-45.26)
+
+
+@pytest.mark.parametrize(
+    "taken", ["0000:00:00 00:00:00", "    :  :     :  :  ", "yesterday", "2025:13:45 99:00:00"]
+)
+def test_malformed_capture_time_is_none(small_photo: Image.Image, taken: str) -> None:
+    data = encode(small_photo, "JPEG", exif=exif_block(orientation=9, taken=taken, offset="+99:00"))
+    result = process_image(data)
+    assert result.meta.captured_at is None
+    assert result.meta.orientation == 1
+    assert result.full.width == 800
+
+
+def test_garbage_exif_block_is_tolerated(small_photo: Image.Image) -> None:
+    data = encode(small_photo, "JPEG", exif=b"Exif\x00\x00MM\x00*\x00\x00\xff\xff" + bytes(40))
+    result = process_image(data)
+    assert result.meta.captured_at is None
+    assert result.meta.lat is None
+    assert_clean_jpeg(result)
+
+
+# -------------------------------------------------------------------- hostile files
+
+
+def _jpeg_claiming(width: int, height: int) -> bytes:
+    data = bytearray(encode(Image.new("RGB", (16, 16), "gray"), "JPEG"))
+    sof = data.find(b"\xff\xc0")
+    struct.pack_into(">HH", data, sof + 5, height, width)
+    return bytes(data)
+
+
+BOMBS: dict[str, Callable[[], bytes]] = {
+    "png-header-100000x100000": lambda: png_file(
+        100_000, 100_000, 8, 2, zlib.compress(b"\x00" * 64)
+    ),
+    "jpeg-header-65000x65000": lambda: _jpeg_claiming(65_000, 65_000),
+    # A complete, valid 51 MP PNG of 150 kB: the classic zip-bomb shape.
+    "png-real-51mp": lambda: zero_png(8200, 6200),
+}
+
+
+@pytest.mark.parametrize("name", BOMBS)
+def test_decompression_bomb_is_refused_fast(name: str) -> None:
+    data = BOMBS[name]()
+    started = time.perf_counter()
+    with pytest.raises(ImageTooLarge) as caught:
+        process_image(data)
+    assert time.perf_counter() - started < 1.0
+    assert caught.value.code == "image_too_large"
+    assert caught.value.status == 413
+
+
+def test_pixel_limit_is_configurable(small_photo: Image.Image) -> None:
+    with pytest.raises(ImageTooLarge):
+        process_image(encode(small_photo, "JPEG"), ImageLimits(max_pixels=800 * 600 - 1))
+    assert process_image(encode(small_photo, "JPEG"), ImageLimits(max_pixels=800 * 600))
+
+
+def _corrupt(data: bytes, at: float, junk: bytes) -> bytes:
+    start = int(len(data) * at)
+    return data[:start] + junk + data[start + len(junk) :]
+
+
+@pytest.fixture(scope="module")
+def site_photo_files() -> dict[str, bytes]:
+    img = photo(1200, 900, seed=2)
+    return {
+        "JPEG": encode(img, "JPEG", quality=85),
+        "WEBP": encode(img, "WEBP", quality=85),
+        **{fmt: encode(img, fmt) for fmt in ("PNG", "GIF", "TIFF")},
+    }
+
+
+def _noise_bytes(n: int) -> bytes:
+    return random.Random(n).randbytes(n)
+
+
+BAD_FILES: dict[str, Callable[[dict[str, bytes]], bytes]] = {
+    "jpeg-cut-in-half": lambda f: f["JPEG"][: len(f["JPEG"]) // 2],
+    "jpeg-headers-only": lambda f: f["JPEG"][:600],
+    "jpeg-markers-mid-scan": lambda f: _corrupt(f["JPEG"], 0.5, b"\xff\xc0\x00\x11" * 16),
+    "jpeg-bad-tables": lambda f: _corrupt(f["JPEG"], 0.0, b"\xff\xd8\xff" + _noise_bytes(300)),
+    "png-cut-in-half": lambda f: f["PNG"][: len(f["PNG"]) // 2],
+    "png-corrupt-middle": lambda f: _corrupt(f["PNG"], 0.5, _noise_bytes(64)),
+    "webp-cut-in-half": lambda f: f["WEBP"][: len(f["WEBP"]) // 2],
+    "jpeg-magic-then-noise": lambda f: b"\xff\xd8\xff" + _noise_bytes(5000),
+    "png-magic-then-noise": lambda f: b"\x89PNG\r\n\x1a\n" + _noise_bytes(5000),
+    "heif-magic-then-noise": lambda f: _ftyp(b"heic", b"mif1") + _noise_bytes(5000),
+    "avif-magic-then-noise": lambda f: _ftyp(b"avif", b"mif1") + _noise_bytes(5000),
+    "random-bytes": lambda f: _noise_bytes(100_000),
+    "empty": lambda f: b"",
+    "gif": lambda f: f["GIF"],
+    "tiff": lambda f: f["TIFF"],
+    "svg": lambda f: (
+        b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        b'<rect width="10" height="10"/></svg>'
+    ),
+    "pdf": lambda f: b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF",
+    "bmp": lambda f: b"BM" + struct.pack("<I", 70) + bytes(64),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_bad_files_are_invalid_fast(name: str, site_photo_files: dict[str, bytes]) -> None:
+    data = BAD_FILES[name](site_photo_files)
+    started = time.perf_counter()
+    with pytest.raises(ImageInvalid) as caught:
+        process_image(data)
+    assert time.perf_counter() - started < 2.0
+    assert caught.value.code == "image_invalid"
+    assert caught.value.status == 422
+
+
+def test_entropy_damage_in_a_jpeg_decodes_like_a_browser_would() -> None:
+    """JPEG scan data has no checksum: libjpeg resyncs and the photo keeps its shape.
+
+    This pins down the documented behaviour rather than a wish: such a file is stored
+    (with a smeared band), as a phone gallery or browser would show it.
+    """
+    jpeg = encode(photo(1200, 900, seed=2), "JPEG", quality=85)
+    result = process_image(_corrupt(jpeg, 0.5, bytes(4096)))
+    assert (result.full.width, result.full.height) == (1200, 900)
+
+
+# -------------------------------------------------------------------- time and crashes
+
+
+def _children(needle: bytes) -> list[int]:
+    """Live child processes of this test process whose command line contains needle."""
+    pids: list[int] = []
+    for task in Path("/proc/self/task").iterdir():
+        children = (task / "children").read_text().split()
+        for pid in children:
+            try:
+                cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if needle in cmdline:
+                pids.append(int(pid))
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_slow_decode_times_out_and_the_worker_is_gone(phone_jpeg: bytes) -> None:
+    started = time.perf_counter()
+    with pytest.raises(ImageTimeout) as caught:
+        process_image(phone_jpeg, ImageLimits(decode_timeout_s=0.05))
+    assert time.perf_counter() - started < 1.0
+    assert caught.value.code == "image_timeout"
+    assert caught.value.status == 422
+    assert _children(b"images.py") == []
+
+
+def _fake_python(tmp_path: Path, script: str) -> str:
+    path = tmp_path / "python"
+    path.write_text(f"#!/bin/sh\n{script}\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return str(path)
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_a_stuck_decoder_is_killed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_photo: Image.Image
+) -> None:
+    """A worker that never answers (a decoder spinning on a hostile file) is killed."""
+    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, "exec sleep 37"))
+    started = time.perf_counter()
+    with pytest.raises(ImageTimeout):
+        process_image(encode(small_photo, "JPEG"), ImageLimits(decode_timeout_s=0.5))
+    assert 0.5 <= time.perf_counter() - started < 2.0
+    assert _children(b"sleep\x0037") == []
+
+
+@pytest.mark.parametrize(
+    ("signal_name", "error"),
+    [
+        ("SEGV", ImageInvalid),
+        ("ABRT", ImageInvalid),
+        ("KILL", ImageInvalid),
+        ("XCPU", ImageTimeout),
+    ],
+)
+def test_decoder_killed_by_a_signal(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    small_photo: Image.Image,
+    signal_name: str,
+    error: type[ImageError],
+) -> None:
+    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, f"kill -{signal_name} $$"))
+    with pytest.raises(error):
+        process_image(encode(small_photo, "JPEG"))
+
+
+def test_worker_that_cannot_start_is_a_server_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_photo: Image.Image
+) -> None:
+    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, "echo broken >&2; exit 1"))
+    with pytest.raises(RuntimeError, match="broken"):
+        process_image(encode(small_photo, "JPEG"))
+
+
+def test_garbled_worker_reply_is_a_server_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_photo: Image.Image
+) -> None:
+    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, "printf 'hello world'"))
+    with pytest.raises(RuntimeError):
+        process_image(encode(small_photo, "JPEG"))
+
+
+def test_errors_carry_code_and_status() -> None:
+    assert issubclass(ImageInvalid, ImageError)
+    assert (ImageInvalid.code, ImageInvalid.status) == ("image_invalid", 422)
+    assert (ImageTooLarge.code, ImageTooLarge.status) == ("image_too_large", 413)
+    assert (ImageTimeout.code, ImageTimeout.status) == ("image_timeout", 422)
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"max_pixels": 0},
+        {"max_side": -1},
+        {"quality": 0},
+        {"thumb_quality": 101},
+        {"decode_timeout_s": 0.0},
+    ],
+)
+def test_nonsense_limits_are_refused(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match="must"):
+        ImageLimits(**bad)  # type: ignore[arg-type]
+
+
+def test_environment_cannot_redirect_the_worker(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, small_photo: Image.Image
+) -> None:
+    """The child runs isolated (-I): PYTHONPATH and the working directory are ignored."""
+    (tmp_path / "PIL").mkdir()
+    (tmp_path / "PIL" / "__init__.py").write_text("raise SystemExit('hijacked')\n")
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    assert os.environ["PYTHONPATH"] == str(tmp_path)
+    assert process_image(encode(small_photo, "JPEG")).full.width == 800
