@@ -18,7 +18,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 from litestar import Response
@@ -99,3 +99,35 @@ async def create_once(
         .values(status_code=201, response=body)
     )
     return Outcome(201, body)
+
+
+class ClientIdentified(Protocol):
+    """A create payload that may carry the client-generated `id` of an offline write."""
+
+    @property
+    def id(self) -> uuid.UUID | None: ...
+
+
+P = TypeVar("P", bound=ClientIdentified)
+
+
+async def create_response(
+    session: AsyncSession,
+    actor: Actor,
+    *,
+    scope: str,
+    data: P,
+    create: Callable[[AsyncSession, Actor, P], Awaitable[dict[str, Any]]],
+) -> Response[dict[str, Any]]:
+    """201 for a plain create; with a client id, the idempotent create_once answer."""
+    if data.id is None:
+        return Response(await create(session, actor, data), status_code=201)
+    outcome = await create_once(
+        session,
+        actor,
+        scope=scope,
+        client_id=data.id,
+        request_hash=fingerprint(data),
+        create=lambda: create(session, actor, data),
+    )
+    return outcome.response()

@@ -77,8 +77,8 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
             nonlocal status, user_id
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # Read now: once the response is sent the request's ORM session is gone.
-                # Read without touching the ORM: a rolled-back session would reload it.
+                # Read from the instance dict: touching the ORM attribute after a rollback
+                # would try to reload it through a session that is already gone.
                 user_id = str(vars(scope["user"]).get("id")) if scope.get("user") else None
             await send(message)
 

@@ -32,7 +32,7 @@ from api.domain.people.schemas import (
 from api.lib import audit
 from api.lib.authz import PUBLIC, allow, allow_tenant_roles
 from api.lib.context import Actor
-from api.lib.idempotency import create_once, fingerprint
+from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 from api.lib.throttle import LoginThrottler
 
@@ -124,18 +124,9 @@ class UserController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[UserOut]:
-        if data.id is None:
-            body = await services.create_user(db_session, actor, data)
-            return Response(body, status_code=201)  # type: ignore[arg-type]
-        outcome = await create_once(
-            db_session,
-            actor,
-            scope="user",
-            client_id=data.id,
-            request_hash=fingerprint(data),
-            create=lambda: services.create_user(db_session, actor, data),
+        return await create_response(  # type: ignore[return-value]
+            db_session, actor, scope="user", data=data, create=services.create_user
         )
-        return outcome.response()  # type: ignore[return-value]
 
     @get("/", opt=allow(Role.ADMIN, Role.MANAGER, Role.FOREMAN), summary="List people")
     async def list(

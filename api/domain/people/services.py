@@ -142,7 +142,6 @@ async def _add_user(
 
 async def create_company(session: AsyncSession, actor: Actor, data: CompanyIn) -> CompanyOut:
     login = normalise_login(data.admin.login)
-    await _ensure_login_free(session, login)
     company = Company(id=uuid.uuid4(), name=data.name)
     session.add(company)
     # No ORM relationships tie users to companies, so the company is flushed first.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
@@ -28,31 +28,10 @@ from api.domain.sites.schemas import (
 )
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
-from api.lib.idempotency import create_once, fingerprint
+from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 
 STAFF = (Role.ADMIN, Role.MANAGER)
-
-
-async def _create(
-    db_session: NamedDependency[AsyncSession],
-    actor: NamedDependency[Actor],
-    scope: str,
-    data: JSONBody[Any],
-    create: Any,
-) -> Response[Any]:
-    """Creates with an optional client id go through the shared idempotency keys."""
-    if data.id is None:
-        return Response(await create(db_session, actor, data), status_code=201)
-    outcome = await create_once(
-        db_session,
-        actor,
-        scope=scope,
-        client_id=data.id,
-        request_hash=fingerprint(data),
-        create=lambda: create(db_session, actor, data),
-    )
-    return outcome.response()
 
 
 class SiteController(Controller):
@@ -71,7 +50,9 @@ class SiteController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[SiteOut]:
-        return await _create(db_session, actor, "site", data, services.create_site)
+        return await create_response(  # type: ignore[return-value]
+            db_session, actor, scope="site", data=data, create=services.create_site
+        )
 
     @get("/", opt=allow_tenant_roles(), summary="Sites visible to the caller")
     async def list(
@@ -217,7 +198,9 @@ class CrewController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[CrewOut]:
-        return await _create(db_session, actor, "crew", data, services.create_crew)
+        return await create_response(  # type: ignore[return-value]
+            db_session, actor, scope="crew", data=data, create=services.create_crew
+        )
 
     @get(
         "/",
