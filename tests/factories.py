@@ -72,6 +72,8 @@ class World:
     b: Tenant
     superadmin: User
     tokens: dict[uuid.UUID, str] = field(default_factory=dict)
+    # Objects a test's setup made through the API (e.g. an inspection to upload to).
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def headers(self, user: User) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[user.id]}"}
