@@ -7,10 +7,15 @@ through the environment like any deployment would.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from storage.s3 import S3Settings
 
@@ -31,11 +36,99 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a finite number")
+    return value
+
+
+def _face_key(env: Mapping[str, str]) -> bytes | None:
+    """SITECHECK_FACE_KEY: the AES-256-GCM key for face templates, 32 bytes written as
+    64 hex digits or base64 (standard or URL-safe). Unset: face enrolment and checks
+    answer 503 `face_key_missing` and everything else works."""
+    raw = env.get("SITECHECK_FACE_KEY", "").strip()
+    if not raw:
+        return None
+    key: bytes | None = None
+    if len(raw) == 64:
+        with contextlib.suppress(ValueError):
+            key = bytes.fromhex(raw)
+    if key is None:
+        with contextlib.suppress(binascii.Error, ValueError):
+            key = base64.b64decode(raw.replace("-", "+").replace("_", "/"), validate=True)
+    if key is None or len(key) != 32:
+        raise ConfigError("SITECHECK_FACE_KEY must be 32 bytes as 64 hex digits or base64")
+    return key
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = env.get(name, "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in ("0", "1", "false", "true", "no", "yes"):
+        raise ConfigError(f"{name} must be true or false, got {raw!r}")
+    return raw in ("1", "true", "yes")
+
+
+def _photo_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    upload_mb = _int(env, "SITECHECK_MAX_UPLOAD_MB", 25)
+    if not 1 <= upload_mb <= 200:
+        raise ConfigError("SITECHECK_MAX_UPLOAD_MB must be within 1..200")
+    presign = _int(env, "SITECHECK_PRESIGN_TTL_S", 300)
+    if not 10 <= presign <= 7 * 24 * 3600:
+        raise ConfigError("SITECHECK_PRESIGN_TTL_S must be within 10..604800")
+    workers = _int(env, "SITECHECK_IMAGE_WORKERS", os.cpu_count() or 1)
+    if not 1 <= workers <= 64:
+        raise ConfigError("SITECHECK_IMAGE_WORKERS must be within 1..64")
+    return {
+        "max_upload_bytes": upload_mb * 1024 * 1024,
+        "presign_ttl_s": presign,
+        "image_workers": workers,
+        "worker_inprocess": _bool(env, "SITECHECK_INPROCESS_WORKER", False),
+    }
+
+
 def _required(env: Mapping[str, str], name: str) -> str:
     value = env.get(name, "")
     if not value:
         raise ConfigError(f"{name} is not set")
     return value
+
+
+def _attendance_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    retention = _int(env, "SITECHECK_SELFIE_RETENTION_DAYS", 30)
+    if not 1 <= retention <= 3650:
+        raise ConfigError("SITECHECK_SELFIE_RETENTION_DAYS must be within 1..3650")
+    grace = _int(env, "SITECHECK_LATE_GRACE_MIN", 10)
+    if not 0 <= grace <= 240:
+        raise ConfigError("SITECHECK_LATE_GRACE_MIN must be within 0..240")
+    raw_days = env.get("SITECHECK_WORKING_DAYS", "") or "1,2,3,4,5,6"
+    try:
+        days = tuple(sorted({int(d) for d in raw_days.split(",") if d.strip()}))
+    except ValueError as exc:
+        raise ConfigError("SITECHECK_WORKING_DAYS must list ISO weekdays like 1,2,3,4,5") from exc
+    if not days or not all(1 <= d <= 7 for d in days):
+        raise ConfigError("SITECHECK_WORKING_DAYS must list ISO weekdays 1 (Mon) .. 7 (Sun)")
+    absence = _int(env, "SITECHECK_ABSENCE_ALERT_DAYS", 3)
+    if not 1 <= absence <= 60:
+        raise ConfigError("SITECHECK_ABSENCE_ALERT_DAYS must be within 1..60")
+    allow_private = env.get("SITECHECK_WEBHOOK_ALLOW_PRIVATE", "").strip().lower()
+    if allow_private not in ("", "0", "1", "false", "true"):
+        raise ConfigError("SITECHECK_WEBHOOK_ALLOW_PRIVATE must be true or false")
+    return {
+        "selfie_retention_days": retention,
+        "late_grace_min": grace,
+        "working_days": days,
+        "absence_alert_days": absence,
+        "webhook_allow_private": allow_private in ("1", "true"),
+    }
 
 
 @dataclass(frozen=True)
@@ -54,6 +147,40 @@ class Settings:
     # Labour and safety disputes surface months later; the brief asks for >= 6 months.
     audit_retention_days: int = 400
     db_pool_size: int = 10
+    # Photos. 25 MB holds any phone's full-resolution JPEG or HEIC; the PWA sends ~200 KB.
+    max_upload_bytes: int = 25 * 1024 * 1024
+    # Presigned photo links: long enough to load on one bar of signal, short enough that
+    # a forwarded link is soon useless.
+    presign_ttl_s: int = 300
+    # Image decodes at once (each a child process using one core at full speed).
+    image_workers: int = 2
+    # Run background jobs inside the API process (`make run`); production runs
+    # `python -m api.jobs.worker` processes instead.
+    worker_inprocess: bool = False
+    # Attendance. Selfies are personal data, kept only while a dispute about a punch is
+    # still likely; a periodic job deletes them afterwards.
+    selfie_retention_days: int = 30
+    # Minutes after a site's shift start before an arrival counts as late.
+    late_grace_min: int = 10
+    # ISO weekdays (1 = Monday) on which crews are expected on site.
+    working_days: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
+    # Consecutive working days without a punch that raise `attendance.absent`.
+    absence_alert_days: int = 3
+    # Webhooks to loopback, private or link-local addresses only when set (an on-premise
+    # receiver): otherwise a webhook URL would let an admin probe the internal network.
+    webhook_allow_private: bool = False
+    # Face templates: see _face_key. None turns face features off (503), nothing else.
+    face_key: bytes | None = field(default=None, repr=False)
+    # Largest Euclidean distance between dlib encodings accepted as the same person.
+    # Measured on ../shared/data/faces with inference/face.py (640 px, HOG): obama2 and
+    # obama3 vs obama 0.32-0.39 (0.33-0.36 on the full-size originals), obama vs biden
+    # 0.85-0.86. dlib's own suggestion is 0.6 (99.38% on LFW); 0.5 keeps a 0.11 margin
+    # above the same-person pairs and makes a look-alike colleague (the buddy punch this
+    # check exists for) less likely to pass. A false reject sends the punch to review;
+    # nothing is lost.
+    face_match_threshold: float = 0.5
+    # Samples per worker: a few angles and lighting conditions; more adds little.
+    face_max_samples: int = 5
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -70,6 +197,12 @@ class Settings:
         retention = _int(env, "SITECHECK_AUDIT_RETENTION_DAYS", 400)
         if retention < 183:
             raise ConfigError("SITECHECK_AUDIT_RETENTION_DAYS must be at least 183 (6 months)")
+        threshold = _float(env, "SITECHECK_FACE_MATCH_THRESHOLD", 0.5)
+        if not 0.2 <= threshold <= 1.0:
+            raise ConfigError("SITECHECK_FACE_MATCH_THRESHOLD must be within 0.2..1.0")
+        max_samples = _int(env, "SITECHECK_FACE_MAX_SAMPLES", 5)
+        if not 1 <= max_samples <= 20:
+            raise ConfigError("SITECHECK_FACE_MAX_SAMPLES must be within 1..20")
         return cls(
             database_url=_required(env, "DATABASE_URL"),
             s3=S3Settings(
@@ -89,4 +222,9 @@ class Settings:
             login_window_s=_int(env, "SITECHECK_LOGIN_WINDOW_S", 15 * 60),
             audit_retention_days=retention,
             db_pool_size=_int(env, "SITECHECK_DB_POOL_SIZE", 10),
+            **_photo_settings(env),
+            **_attendance_settings(env),
+            face_key=_face_key(env),
+            face_match_threshold=threshold,
+            face_max_samples=max_samples,
         )
