@@ -10,7 +10,19 @@ import enum
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Column,
+    Date,
+    Enum,
+    ForeignKey,
+    Index,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -106,3 +118,13 @@ class EquipmentEvent(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     close_note: Mapped[str | None] = mapped_column(Text())
+
+
+# Photos of a defect (or of an inspection), in the order they were taken.
+equipment_event_photos = Table(
+    "equipment_event_photos",
+    Base.metadata,
+    Column("event_id", ForeignKey("equipment_events.id", ondelete="CASCADE"), primary_key=True),
+    Column("photo_id", ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", SmallInteger, nullable=False, default=0),
+)

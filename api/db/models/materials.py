@@ -6,7 +6,19 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models.base import Base, Timestamps, UUIDPrimaryKey, utcnow
@@ -64,3 +76,13 @@ class MaterialReceipt(Base):
     # When the truck was checked (the phone may sync later).
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now(), default=utcnow)
+
+
+# Photos taken at the gate (the delivery note, the damage a rejection is about).
+material_receipt_photos = Table(
+    "material_receipt_photos",
+    Base.metadata,
+    Column("receipt_id", ForeignKey("material_receipts.id", ondelete="CASCADE"), primary_key=True),
+    Column("photo_id", ForeignKey("photos.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", SmallInteger, nullable=False, default=0),
+)
