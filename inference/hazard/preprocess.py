@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 PAD_VALUE: Final = 114
-_INV_255: Final = np.float32(1.0 / 255.0)
+_255: Final = np.float32(255.0)
 
 U8Image = npt.NDArray[np.uint8]
 F32Array = npt.NDArray[np.float32]
@@ -94,7 +94,8 @@ def letterbox(rgb: U8Image, in_h: int, in_w: int) -> tuple[F32Array, Letterbox]:
     resized = rgb if (new_w, new_h) == (w0, h0) else resize_bilinear(rgb, new_w, new_h)
     canvas = np.full((in_h, in_w, 3), PAD_VALUE, dtype=np.uint8)
     canvas[top : top + new_h, left : left + new_w] = resized
-    # One pass from HWC uint8 to contiguous NCHW float32 in [0, 1].
+    # One pass from HWC uint8 to contiguous NCHW float32 in [0, 1]; a division, not a
+    # multiplication by 1/255, so every value is bit-identical to Ultralytics' `im /= 255`.
     tensor = np.empty((1, 3, in_h, in_w), dtype=np.float32)
-    np.multiply(canvas.transpose(2, 0, 1), _INV_255, out=tensor[0], casting="unsafe")
+    np.divide(canvas.transpose(2, 0, 1), _255, out=tensor[0], casting="unsafe")
     return tensor, Letterbox(scale=r, pad_x=left, pad_y=top, width=w0, height=h0)
