@@ -26,11 +26,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.bootstrap import bootstrap_superadmin, ensure_bucket
 from api.config import Settings
 from api.db.models import Company, User
+from api.domain.attendance.controllers import AttendanceController
 from api.domain.audit.controllers import AuditController
+from api.domain.events.controllers import EventController, WebhookController
 from api.domain.people.controllers import AuthController, CompanyController, UserController
+from api.domain.people.face_controllers import FaceController
 from api.domain.sites.controllers import CrewController, ProjectController, SiteController
 from api.domain.system.controllers import HealthController
 from api.domain.system.pwa import pwa_file, pwa_root
+from api.jobs.queue import JobQueue, job_queue_running
 from api.lib.authz import PUBLIC, role_guard
 from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
@@ -90,7 +94,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             async with db_config.get_session() as session:
                 await bootstrap_superadmin(session, login, password)
                 await session.commit()
-        yield
+        async with job_queue_running(app.state.jobs, settings):
+            yield
 
     def new_session() -> AsyncSession:
         return db_config.create_session_maker()()
@@ -104,10 +109,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
             AuthController,
             CompanyController,
             UserController,
+            FaceController,
             SiteController,
             ProjectController,
             CrewController,
             AuditController,
+            AttendanceController,
+            WebhookController,
+            EventController,
             HealthController,
             pwa_root,
             pwa_file,
@@ -133,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "store": store,
                 "jwt_auth": jwt_auth,
                 "throttler": throttler,
+                "jobs": JobQueue(settings.database_url),
                 "pwa_dist": settings.pwa_dist,
             }
         ),

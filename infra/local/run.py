@@ -58,6 +58,10 @@ def prepare_environment(data_dir: Path, stack: ExitStack) -> dict[str, str]:
         env["SITECHECK_JWT_SECRET"] = _secret_file(
             data_dir, "jwt_secret", secrets.token_urlsafe(48)
         )
+    if not os.environ.get("SITECHECK_FACE_KEY"):
+        # Losing this file makes every stored face template unreadable (workers would
+        # have to enrol again): back it up with the database, never into it.
+        env["SITECHECK_FACE_KEY"] = _secret_file(data_dir, "face_key", secrets.token_hex(32))
     if not os.environ.get("SITECHECK_BOOTSTRAP_ADMIN"):
         # A fresh local install needs someone who can log in; the password is kept in
         # the data folder (0600) rather than being a well-known default.
@@ -67,6 +71,8 @@ def prepare_environment(data_dir: Path, stack: ExitStack) -> dict[str, str]:
             f"superadmin login: admin / password in {data_dir / 'secrets/admin_password'}",
             flush=True,
         )
+    # One process does everything locally: the API runs the background jobs itself.
+    env.setdefault("SITECHECK_INPROCESS_WORKER", os.environ.get("SITECHECK_INPROCESS_WORKER", "1"))
     return env
 
 

@@ -8,13 +8,12 @@ import uuid
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from geoalchemy2 import alembic_helpers
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine.url import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from api.db.migrate import alembic_config, downgrade, upgrade
+from api.db.migrate import alembic_config, downgrade, include_object, upgrade
 from api.db.models import Base
 
 
@@ -26,7 +25,7 @@ def test_single_head(migrated: str) -> None:
 def _diff(connection: Connection) -> list[object]:
     context = MigrationContext.configure(
         connection,
-        opts={"compare_type": True, "include_object": alembic_helpers.include_object},
+        opts={"compare_type": True, "include_object": include_object},
     )
     return list(compare_metadata(context, Base.metadata))
 
@@ -50,6 +49,20 @@ async def _with_scratch_database(migrated: str, check: object) -> None:
         await admin.dispose()
 
 
+def _describe(differences: list[object]) -> str:
+    """One line per difference, naming the table: the default repr is cut off."""
+    lines = []
+    for diff in differences:
+        first = diff[0] if isinstance(diff, list) else diff
+        parts = first if isinstance(first, tuple) else (first,)
+        named = [
+            getattr(p, "name", None) or getattr(getattr(p, "table", None), "name", None)
+            for p in parts
+        ]
+        lines.append(" ".join(str(x) for x in (parts[0], *named[1:]) if x))
+    return "\n".join(lines)
+
+
 def _models_match(url: str) -> None:
     upgrade(url)
 
@@ -60,7 +73,8 @@ def _models_match(url: str) -> None:
         await engine.dispose()
         return result
 
-    assert asyncio.run(diff()) == []
+    differences = asyncio.run(diff())
+    assert differences == [], _describe(differences)
     downgrade(url, "base")
     upgrade(url)
 

@@ -10,6 +10,7 @@ from geoalchemy2 import alembic_helpers
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from api.db.migrate import include_object
 from api.db.models import Base
 
 config = context.config
@@ -30,7 +31,7 @@ def _configure(connection: Connection | None = None, url: str | None = None) -> 
         target_metadata=target_metadata,
         compare_type=True,
         # GeoAlchemy2 creates spatial indexes itself and renders its own types.
-        include_object=alembic_helpers.include_object,
+        include_object=include_object,
         process_revision_directives=alembic_helpers.writer,
         render_item=alembic_helpers.render_item,
     )

@@ -1,0 +1,75 @@
+"""Run queued jobs: `python -m api.jobs.worker` in production (scale by adding processes),
+inside the API process under `make run`, and `run_until_idle` in tests."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+
+from api.config import Settings
+from api.jobs.app import job_app, job_app_open
+from api.jobs.runtime import JobRuntime, job_runtime, set_job_runtime
+from api.lib.logs import configure_logging
+
+log = logging.getLogger(__name__)
+
+
+async def run_worker(
+    settings: Settings,
+    *,
+    concurrency: int = 1,
+    wait: bool = True,
+    install_signal_handlers: bool = True,
+    open_app: bool = True,
+) -> None:
+    """Run jobs until cancelled (wait=True) or until the queue is empty (wait=False).
+
+    Concurrency 1 by default: the heavy tasks (inference, face checks) already use every
+    core through their thread pools, so more parallel jobs per process would only queue
+    inside it; scale with processes instead.
+    """
+    runtime = JobRuntime.create(settings)
+    set_job_runtime(runtime)
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            if open_app:
+                await stack.enter_async_context(job_app_open(settings.database_url))
+            await job_app.run_worker_async(
+                concurrency=concurrency,
+                wait=wait,
+                install_signal_handlers=install_signal_handlers,
+                listen_notify=wait,
+                # Two shutdown signals in a row stop at once; one lets running jobs finish.
+                shutdown_graceful_timeout=30,
+            )
+    finally:
+        await runtime.engine.dispose()
+        set_job_runtime(None)
+
+
+async def run_until_idle(settings: Settings) -> None:
+    """Run every job that is due now, then return (tests and one-off maintenance)."""
+    await run_worker(settings, wait=False, install_signal_handlers=False)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Run SiteCheck background jobs.")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=int(os.environ.get("SITECHECK_WORKER_CONCURRENCY", "1")),
+    )
+    args = parser.parse_args()
+    settings = Settings.from_env()
+    configure_logging(settings.log_level)
+    log.info("worker starting", extra={"concurrency": args.concurrency})
+    asyncio.run(run_worker(settings, concurrency=args.concurrency))
+
+
+__all__ = ["job_runtime", "main", "run_until_idle", "run_worker"]
+
+if __name__ == "__main__":
+    main()
