@@ -15,6 +15,9 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
 
+from storage.images import ImageError
+from storage.s3 import StorageUnavailable
+
 logger = logging.getLogger("sitecheck.errors")
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -179,6 +182,30 @@ def _http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     )
 
 
+def _image_handler(request: Request[Any, Any, Any], exc: ImageError) -> Response[Any]:
+    # The pipeline's own vocabulary (image_invalid, image_too_large, image_timeout).
+    return problem_response(
+        exc.status,
+        exc.code,
+        "The upload is not a usable photo",
+        str(exc) or exc.code,
+        instance=request.url.path,
+    )
+
+
+def _storage_handler(request: Request[Any, Any, Any], exc: StorageUnavailable) -> Response[Any]:
+    # Nothing was stored for this request; the client keeps it queued and resends.
+    logger.warning("object store unavailable on %s: %s", request.url.path, exc)
+    return problem_response(
+        503,
+        "storage_unavailable",
+        "The photo store is unavailable",
+        "The upload was not stored; send it again in a moment.",
+        instance=request.url.path,
+        headers={"Retry-After": "30"},
+    )
+
+
 def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # A 500 is always a bug: log it whole, tell the client nothing internal.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -195,5 +222,7 @@ exception_handlers: ExceptionHandlersMap = {
     AppError: _app_error_handler,
     ValidationException: _validation_handler,
     HTTPException: _http_handler,
+    ImageError: _image_handler,
+    StorageUnavailable: _storage_handler,
     Exception: _unexpected_handler,
 }

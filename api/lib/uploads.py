@@ -1,0 +1,89 @@
+"""Multipart uploads: the size cap, the JSON `meta` part, and their error codes.
+
+Litestar reads a multipart body into memory before the handler runs, stopping at the
+route's `request_max_body_size` (checked against Content-Length first, then counted
+while streaming), so a flood is cut off while it is read. The route limit covers the
+whole body; `read_upload` then holds the file part itself to its own cap.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+from litestar import Request, Response
+from litestar.datastructures import UploadFile
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+
+from api.lib.errors import AppError, problem_response
+
+T = TypeVar("T")
+
+# Room for the other parts (meta JSON, boundaries) on top of the file's own cap.
+MULTIPART_OVERHEAD = 256 * 1024
+
+
+class FileTooLarge(AppError):
+    status_code = 413
+    code = "file_too_large"
+    title = "The file is too large"
+
+
+class MetaMalformed(AppError):
+    status_code = 400
+    code = "malformed_json"
+    title = "The meta part is not valid JSON"
+
+
+class MetaInvalid(AppError):
+    status_code = 400
+    code = "validation_error"
+    title = "The meta part did not match the expected shape"
+
+
+class PartMissing(AppError):
+    status_code = 400
+    code = "validation_error"
+    title = "A multipart part is missing"
+
+
+def too_large_handler(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Response[Any]:
+    """Litestar's own 413 (the body passed the route limit) with the upload code."""
+    return problem_response(
+        413,
+        FileTooLarge.code,
+        FileTooLarge.title,
+        "the upload is larger than this endpoint accepts",
+        instance=request.url.path,
+    )
+
+
+# For upload routes: `@post(..., **upload_route(max_bytes))`.
+def upload_route(max_file_bytes: int) -> dict[str, Any]:
+    return {
+        "request_max_body_size": max_file_bytes + MULTIPART_OVERHEAD,
+        "exception_handlers": {RequestEntityTooLarge: too_large_handler},
+    }
+
+
+async def read_upload(upload: UploadFile | None, max_bytes: int, part: str = "file") -> bytes:
+    if upload is None:
+        raise PartMissing(f"the multipart part {part!r} is required")
+    # One byte past the cap is enough to know; never more than that is read.
+    data = await upload.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise FileTooLarge(f"{part!r} may be at most {max_bytes // (1024 * 1024)} MB")
+    return data
+
+
+def parse_meta(raw: str | bytes | None, type_: type[T], part: str = "meta") -> T:
+    """The JSON part of a multipart upload, decoded into `type_` with the same codes a
+    JSON body gets (malformed_json, validation_error)."""
+    if raw is None:
+        raise PartMissing(f"the multipart part {part!r} is required")
+    try:
+        return msgspec.json.decode(raw, type=type_)
+    except msgspec.ValidationError as exc:
+        raise MetaInvalid(f"{part}: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise MetaMalformed(f"{part}: {exc}") from exc
