@@ -122,3 +122,8 @@ def geofence_geojson_sql(column: Any) -> Any:
     geom = func.geometry(column)
     single = case((func.ST_NumGeometries(geom) == 1, func.ST_GeometryN(geom, 1)), else_=geom)
     return func.ST_AsGeoJSON(single, 7)
+
+
+def point_geography(lat: Any, lon: Any) -> Any:
+    """A WGS 84 point as geography (metres in distances), from values or columns."""
+    return func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))

@@ -1,0 +1,107 @@
+"""HTTP routes for webhook subscriptions and the event log."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Role
+from api.domain.events import services
+from api.domain.events.schemas import (
+    DeliveryPage,
+    EventKind,
+    EventPage,
+    WebhookIn,
+    WebhookOut,
+    WebhookPage,
+)
+from api.lib.authz import allow
+from api.lib.context import Actor
+from api.lib.idempotency import create_response
+from api.lib.pagination import PageParams
+
+
+class WebhookController(Controller):
+    path = "/api/webhooks"
+    tags = ["events"]
+
+    @post(
+        "/",
+        opt=allow(Role.ADMIN),
+        responses={200: ResponseSpec(data_container=WebhookOut, description="Replay")},
+        summary="Subscribe a URL (generic JSON or a WeCom group robot) to event kinds",
+    )
+    async def create(
+        self,
+        data: JSONBody[WebhookIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        state: State,
+    ) -> Response[WebhookOut]:
+        async def create(session: AsyncSession, who: Actor, body: WebhookIn) -> dict[str, object]:
+            return await services.create_webhook(session, who, body, state.settings)
+
+        return await create_response(  # type: ignore[return-value]
+            db_session, actor, scope="webhook", data=data, create=create
+        )
+
+    @get("/", opt=allow(Role.ADMIN), summary="The company's webhooks")
+    async def list(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+    ) -> WebhookPage:
+        items, total = await services.list_webhooks(db_session, actor, page)
+        return WebhookPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+    @delete("/{webhook_id:uuid}", opt=allow(Role.ADMIN), summary="Remove a webhook")
+    async def remove(
+        self,
+        webhook_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> None:
+        await services.delete_webhook(db_session, actor, webhook_id)
+
+    @get(
+        "/{webhook_id:uuid}/deliveries",
+        opt=allow(Role.ADMIN),
+        summary="What was sent to a webhook and how the receiver answered",
+    )
+    async def deliveries(
+        self,
+        webhook_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+    ) -> DeliveryPage:
+        items, total = await services.list_deliveries(db_session, actor, webhook_id, page)
+        return DeliveryPage(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+class EventController(Controller):
+    path = "/api/events"
+    tags = ["events"]
+
+    @get(
+        "/",
+        opt=allow(Role.ADMIN, Role.MANAGER),
+        summary="Alerts published by every area (absences, overdue maintenance, ...)",
+    )
+    async def list(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+        kind: FromQuery[EventKind | None] = None,
+        site_id: FromQuery[uuid.UUID | None] = None,
+    ) -> EventPage:
+        items, total = await services.list_events(db_session, actor, page, kind, site_id)
+        return EventPage(items=items, total=total, limit=page.limit, offset=page.offset)
