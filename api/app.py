@@ -28,7 +28,9 @@ from api.config import Settings
 from api.db.models import Company, User
 from api.domain.attendance.controllers import AttendanceController
 from api.domain.audit.controllers import AuditController
+from api.domain.equipment.controllers import EquipmentController
 from api.domain.events.controllers import EventController, WebhookController
+from api.domain.inspections.controllers import InspectionController, PhotoController
 from api.domain.people.controllers import AuthController, CompanyController, UserController
 from api.domain.people.face_controllers import FaceController
 from api.domain.sites.controllers import CrewController, ProjectController, SiteController
@@ -38,6 +40,7 @@ from api.jobs.queue import JobQueue, job_queue_running
 from api.lib.authz import PUBLIC, role_guard
 from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
+from api.lib.faces import warm_up_faces
 from api.lib.headers import response_headers_hook
 from api.lib.logs import configure_logging, request_context_middleware
 from api.lib.throttle import LoginThrottler
@@ -114,6 +117,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ProjectController,
             CrewController,
             AuditController,
+            EquipmentController,
+            InspectionController,
+            PhotoController,
             AttendanceController,
             WebhookController,
             EventController,
@@ -124,6 +130,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         plugins=[SQLAlchemyPlugin(config=db_config)],
         on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         lifespan=[lifespan],
+        on_startup=[warm_up_faces],
         guards=[role_guard],
         dependencies=dependencies,
         exception_handlers=exception_handlers,

@@ -38,24 +38,32 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def service_env() -> Iterator[dict[str, str]]:
-    external = os.environ.get("SITECHECK_TEST_DATABASE_URL")
-    if external:
-        yield {
-            "DATABASE_URL": external,
-            "S3_ENDPOINT_URL": os.environ["S3_ENDPOINT_URL"],
-            "S3_ACCESS_KEY_ID": os.environ["S3_ACCESS_KEY_ID"],
-            "S3_SECRET_ACCESS_KEY": os.environ["S3_SECRET_ACCESS_KEY"],
-        }
+def embedded_stack() -> Iterator[EmbeddedStack | None]:
+    """The test's own PostGIS + S3, or None when the suite runs against external ones.
+    Fault tests stop and restart its services (S3 keeps its ports across a restart)."""
+    if os.environ.get("SITECHECK_TEST_DATABASE_URL"):
+        yield None
         return
     data_dir = Path(tempfile.mkdtemp(prefix="sitecheck-test-"))
     stack = EmbeddedStack(data_dir)
     try:
-        env = stack.start()
-        yield env
+        stack.start()
+        yield stack
     finally:
         stack.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def service_env(embedded_stack: EmbeddedStack | None) -> dict[str, str]:
+    if embedded_stack is None:
+        return {
+            "DATABASE_URL": os.environ["SITECHECK_TEST_DATABASE_URL"],
+            "S3_ENDPOINT_URL": os.environ["S3_ENDPOINT_URL"],
+            "S3_ACCESS_KEY_ID": os.environ["S3_ACCESS_KEY_ID"],
+            "S3_SECRET_ACCESS_KEY": os.environ["S3_SECRET_ACCESS_KEY"],
+        }
+    return dict(embedded_stack.env)
 
 
 @pytest.fixture(scope="session")

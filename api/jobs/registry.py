@@ -6,6 +6,7 @@ from procrastinate import Blueprint
 
 from api.domain.attendance import jobs as attendance_jobs
 from api.domain.events import jobs as events_jobs
+from api.domain.inspections import jobs as photo_jobs
 from api.jobs import housekeeping
 
 # namespace -> blueprint. Task names become "<namespace>:<task name>".
@@ -13,4 +14,5 @@ BLUEPRINTS: dict[str, Blueprint] = {
     "jobs": housekeeping.blueprint,
     "attendance": attendance_jobs.blueprint,
     "events": events_jobs.blueprint,
+    "photos": photo_jobs.blueprint,
 }

@@ -1,0 +1,269 @@
+"""The shared photo piece: an upload becomes a stored object and a row, exactly once.
+
+Inspections, hazards, rectifications, equipment events and material receipts all hold
+photos; each links them through its own table, and all of them ingest and render
+photos through this module.
+
+Order of writes (so a crash at any point loses nothing and leaves nothing for long):
+
+1. the upload is processed (storage/images.py, in a killable child process);
+2. the object keys are recorded in `pending_objects` and committed;
+3. the objects are written; keys are the sha256 of the stored bytes, so a resend of
+   the same photo writes the same key again instead of a second copy;
+4. the photo row is inserted and the pending marks removed in one transaction.
+
+A failure in 3 is a 503 and nothing references the keys; a failure in 4 leaves objects
+that only `pending_objects` knows about: the sweeper (`photos.sweep_orphans`) deletes
+those once they are old enough that no upload can still be on its way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import anyio
+import msgspec
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.db.models import PendingObject, Photo, Site
+from api.lib import audit
+from api.lib.authz import visible_sites
+from api.lib.context import Actor
+from api.lib.errors import IdConflict, NotFound
+from api.lib.geo import CoordinatesInvalid, check_point
+from storage.images import ImageLimits, ProcessedImage, process_image
+from storage.s3 import ObjectStore
+
+
+class PhotoNotFound(NotFound):
+    code = "photo_not_found"
+    title = "No such photo"
+
+
+class PhotoMeta(msgspec.Struct, forbid_unknown_fields=True):
+    """The `meta` part of a photo upload. The phone's own capture time and position are
+    what count: the PWA strips EXIF when it compresses, so EXIF is only a fallback."""
+
+    id: uuid.UUID
+    captured_at: datetime | None = None
+    lat: float | None = None
+    lon: float | None = None
+    # Only for uploads that name their site themselves (POST /api/photos).
+    site_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Ingested:
+    photo: Photo
+    created: bool
+
+
+_limiter: anyio.CapacityLimiter | None = None
+
+
+def _image_limiter(settings: Settings) -> anyio.CapacityLimiter:
+    # Each decode is a child process at full speed on one core; more at once than there
+    # are cores only makes every upload slower.
+    global _limiter
+    if _limiter is None:
+        _limiter = anyio.CapacityLimiter(settings.image_workers)
+    return _limiter
+
+
+def object_keys(company_id: uuid.UUID, image: ProcessedImage) -> tuple[str, str]:
+    full, thumb = image.full.sha256, image.thumb.sha256
+    return (
+        f"photos/{company_id}/{full[:2]}/{full}.jpg",
+        f"thumbs/{company_id}/{thumb[:2]}/{thumb}.jpg",
+    )
+
+
+def _same_upload(photo: Photo, actor: Actor, source_sha256: str, site_id: uuid.UUID) -> bool:
+    return (
+        photo.company_id == actor.company_id
+        and photo.source_sha256 == source_sha256
+        and photo.site_id == site_id
+    )
+
+
+def _captured_at(meta: PhotoMeta, image: ProcessedImage, site: Site) -> datetime | None:
+    if meta.captured_at is not None:
+        if meta.captured_at.tzinfo is None:
+            return meta.captured_at.replace(tzinfo=UTC)
+        return meta.captured_at
+    exif = image.meta.captured_at
+    if exif is None or exif.tzinfo is not None:
+        return exif
+    # A camera clock without a zone is local time where the photo was taken: the site's.
+    try:
+        return exif.replace(tzinfo=ZoneInfo(site.timezone))
+    except ZoneInfoNotFoundError:
+        return exif.replace(tzinfo=UTC)
+
+
+async def ingest_photo(
+    session: AsyncSession,
+    store: ObjectStore,
+    settings: Settings,
+    actor: Actor,
+    *,
+    site: Site,
+    meta: PhotoMeta,
+    data: bytes,
+) -> Ingested:
+    """Store `data` as photo `meta.id` on `site`; a resend of the same upload returns the
+    row that exists (created=False), the same id with other content is `id_conflict`."""
+    if (meta.lat is None) != (meta.lon is None):
+        raise CoordinatesInvalid("lat and lon come together or not at all")
+    if meta.lat is not None and meta.lon is not None:
+        check_point(meta.lat, meta.lon)
+    source_sha256 = hashlib.sha256(data).hexdigest()
+
+    existing = await session.get(Photo, meta.id)
+    if existing is not None:
+        if not _same_upload(existing, actor, source_sha256, site.id):
+            raise IdConflict(f"photo id {meta.id} was already used for a different upload")
+        return Ingested(existing, created=False)
+
+    limits = ImageLimits()
+    image = await anyio.to_thread.run_sync(
+        process_image, data, limits, limiter=_image_limiter(settings)
+    )
+    full_key, thumb_key = object_keys(actor.company_id, image)
+
+    await session.execute(
+        insert(PendingObject)
+        .values([{"key": full_key}, {"key": thumb_key}])
+        .on_conflict_do_nothing(index_elements=[PendingObject.key])
+    )
+    await session.commit()
+
+    await store.put_bytes(full_key, image.full.data, image.full.content_type)
+    await store.put_bytes(thumb_key, image.thumb.data, image.thumb.content_type)
+
+    lat = meta.lat if meta.lat is not None else image.meta.lat
+    lon = meta.lon if meta.lon is not None else image.meta.lon
+    inserted = await session.scalar(
+        insert(Photo)
+        .values(
+            id=meta.id,
+            company_id=actor.company_id,
+            site_id=site.id,
+            uploaded_by=actor.id,
+            key=full_key,
+            thumb_key=thumb_key,
+            sha256=image.full.sha256,
+            content_type=image.full.content_type,
+            width=image.full.width,
+            height=image.full.height,
+            bytes=len(image.full.data),
+            source_sha256=source_sha256,
+            source_format=image.meta.source_format,
+            source_bytes=len(data),
+            source_width=image.meta.source_width,
+            source_height=image.meta.source_height,
+            captured_at=_captured_at(meta, image, site),
+            lat=lat,
+            lon=lon,
+            hazard_status="pending",
+        )
+        .on_conflict_do_nothing(index_elements=[Photo.id])
+        .returning(Photo.id)
+    )
+    await session.execute(delete(PendingObject).where(PendingObject.key.in_([full_key, thumb_key])))
+    photo = await session.get(Photo, meta.id, populate_existing=True)
+    if photo is None:  # pragma: no cover - inserted or already there, one of the two
+        raise RuntimeError("photo row vanished")
+    if inserted is None:
+        # An identical resend raced this one and won: same content is a replay.
+        if not _same_upload(photo, actor, source_sha256, site.id):
+            raise IdConflict(f"photo id {meta.id} was already used for a different upload")
+        return Ingested(photo, created=False)
+    await audit.record(
+        session,
+        actor,
+        action="create",
+        entity="photo",
+        entity_id=photo.id,
+        after={"site_id": str(site.id), "sha256": photo.sha256, "bytes": photo.bytes},
+    )
+    return Ingested(photo, created=True)
+
+
+async def get_visible_photo(session: AsyncSession, actor: Actor, photo_id: uuid.UUID) -> Photo:
+    photo = await session.scalar(
+        select(Photo)
+        .join(Site, Site.id == Photo.site_id)
+        .where(Photo.id == photo_id, Photo.company_id == actor.company_id, visible_sites(actor))
+    )
+    if photo is None:
+        raise PhotoNotFound(f"photo {photo_id} not found")
+    return photo
+
+
+async def photos_for_attachment(
+    session: AsyncSession, actor: Actor, photo_ids: list[uuid.UUID], site_id: uuid.UUID
+) -> list[Photo]:
+    """The photos a hazard, rectification, equipment event or receipt may link: each one
+    must exist, be visible to the caller and belong to the same site."""
+    if not photo_ids:
+        return []
+    wanted = list(dict.fromkeys(photo_ids))
+    rows = (
+        await session.scalars(
+            select(Photo)
+            .join(Site, Site.id == Photo.site_id)
+            .where(
+                Photo.id.in_(wanted),
+                Photo.company_id == actor.company_id,
+                Photo.site_id == site_id,
+                visible_sites(actor),
+            )
+        )
+    ).all()
+    found = {p.id: p for p in rows}
+    missing = [str(i) for i in wanted if i not in found]
+    if missing:
+        raise PhotoNotFound(f"photos not found on this site: {', '.join(missing)}")
+    return [found[i] for i in wanted]
+
+
+def hazard_body(photo: Photo) -> dict[str, Any]:
+    return {
+        "status": photo.hazard_status,
+        "model": photo.hazard_model,
+        "detections": photo.hazard_detections or [],
+        "checked_at": photo.hazard_checked_at,
+        "error": photo.hazard_error if photo.hazard_status == "failed" else None,
+    }
+
+
+def photo_body(photo: Photo, store: ObjectStore, settings: Settings) -> dict[str, Any]:
+    """The API's view of a photo, with fresh presigned links (never stored: they expire)."""
+    ttl = settings.presign_ttl_s
+    return {
+        "id": photo.id,
+        "site_id": photo.site_id,
+        "url": store.presigned_get_url(photo.key, expires_s=ttl),
+        "thumb_url": store.presigned_get_url(photo.thumb_key, expires_s=ttl),
+        "url_expires_in": ttl,
+        "width": photo.width,
+        "height": photo.height,
+        "bytes": photo.bytes,
+        "sha256": photo.sha256,
+        "content_type": photo.content_type,
+        "captured_at": photo.captured_at,
+        "lat": photo.lat,
+        "lon": photo.lon,
+        "uploaded_by": photo.uploaded_by,
+        "created_at": photo.created_at,
+        "hazard": hazard_body(photo),
+    }
