@@ -123,11 +123,7 @@ def _names(meta: dict[str, str], path: Path) -> tuple[str, ...]:
     raw = meta.get("names")
     if raw is None:
         raise ModelFormatError(f"{path} has no 'names' metadata (not an Ultralytics export?)")
-    try:
-        # literal_eval reads literals only: metadata is data, never code.
-        parsed: Any = ast.literal_eval(raw)
-    except (ValueError, SyntaxError) as exc:
-        raise ModelFormatError(f"{path}: 'names' metadata is not a literal: {exc}") from exc
+    parsed = _literal(raw, "names", path)
     if isinstance(parsed, list):
         parsed = dict(enumerate(parsed))
     if (
@@ -148,10 +144,7 @@ def _input_size(shape: list[Any], meta: dict[str, str], path: Path) -> tuple[int
     raw = meta.get("imgsz")
     if raw is None:
         raise ModelFormatError(f"{path} has a dynamic input size and no 'imgsz' metadata")
-    try:
-        size: Any = ast.literal_eval(raw)
-    except (ValueError, SyntaxError) as exc:
-        raise ModelFormatError(f"{path}: 'imgsz' metadata is not a literal") from exc
+    size = _literal(raw, "imgsz", path)
     if isinstance(size, int):
         size = [size, size]
     if not (
@@ -163,11 +156,16 @@ def _input_size(shape: list[Any], meta: dict[str, str], path: Path) -> tuple[int
     return int(size[0]), int(size[1])
 
 
-def _literal_int(raw: str, key: str, path: Path) -> int:
+def _literal(raw: str, key: str, path: Path) -> Any:
     try:
-        value: Any = ast.literal_eval(raw)
+        # literal_eval reads literals only: metadata is data, never code.
+        return ast.literal_eval(raw)
     except (ValueError, SyntaxError) as exc:
-        raise ModelFormatError(f"{path}: '{key}' metadata is not a number") from exc
+        raise ModelFormatError(f"{path}: '{key}' metadata is not a Python literal") from exc
+
+
+def _literal_int(raw: str, key: str, path: Path) -> int:
+    value = _literal(raw, key, path)
     if isinstance(value, list | tuple) and value:
         value = max(value)
     if not isinstance(value, int) or isinstance(value, bool) or value <= 0:

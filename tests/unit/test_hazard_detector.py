@@ -24,6 +24,7 @@ from inference.hazard import (
     default_detector,
 )
 from inference.hazard.detector import _views
+from inference.hazard.model import available_cores
 from inference.hazard.policy import Tiling
 from inference.hazard.postprocess import box_iou
 
@@ -123,7 +124,8 @@ def test_threshold_comes_from_the_policy(tmp_path: Path) -> None:
 
 def test_default_detector_is_built_once_per_process() -> None:
     assert default_detector() is default_detector()
-    assert default_detector(threads=1) is not default_detector()
+    # Another thread count is another session (never 'all cores', whatever the machine).
+    assert default_detector(threads=available_cores() + 1) is not default_detector()
 
 
 def test_concurrent_first_loads_share_one_session(tmp_path: Path) -> None:
