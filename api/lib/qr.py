@@ -15,11 +15,16 @@ from __future__ import annotations
 import io
 import re
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 import zxingcpp
+from litestar import Request
 from PIL import Image
+from sqlalchemy import select, union_all
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.models import Equipment, MaterialBatch
 from api.db.models.equipment import CODE_LENGTH
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -92,3 +97,28 @@ def decode_qr_texts(jpeg: bytes) -> list[str]:
         if barcode.valid and barcode.text and barcode.text not in texts:
             texts.append(barcode.text)
     return texts
+
+
+async def fresh_codes(session: AsyncSession, count: int = 1) -> list[str]:
+    """`count` new codes used by no equipment item and no material batch.
+
+    Both kinds share one namespace (a scan does not know which it is); each table's
+    unique index still settles two concurrent creates that drew the same code.
+    """
+    codes: set[str] = set()
+    while len(codes) < count:
+        drawn = {new_code() for _ in range(count - len(codes))} - codes
+        taken = await session.scalars(
+            union_all(
+                select(Equipment.code).where(Equipment.code.in_(drawn)),
+                select(MaterialBatch.code).where(MaterialBatch.code.in_(drawn)),
+            )
+        )
+        codes |= drawn - set(taken)
+    return list(codes)
+
+
+def public_base(request: Request[Any, Any, Any]) -> str:
+    """Where labels point: SITECHECK_PUBLIC_URL, else the address this request came to."""
+    configured: str | None = request.app.state.settings.public_url
+    return configured or str(request.base_url).rstrip("/")

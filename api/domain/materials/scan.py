@@ -1,0 +1,45 @@
+"""What a scan of a material batch label shows: the public face of this domain for
+api/domain/scan (which also asks the equipment domain)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import MaterialBatch
+from api.domain.materials.schemas import BatchOut
+from api.domain.materials.services import BatchReader, batch_actions, batch_flags, batch_query
+from api.lib.context import Actor
+from api.lib.qr import public_base
+
+
+class BatchScan(msgspec.Struct, tag_field="kind", tag="material_batch"):
+    code: str
+    item: BatchOut
+    # Warnings to show first: certificate_missing/expired/expiring,
+    # rejected_deliveries, over_delivered.
+    flags: list[str]
+    # What this person may do next: receive, upload_certificate, edit.
+    actions: list[str]
+
+
+def provide_reader(request: Request[Any, Any, Any]) -> BatchReader:
+    """Batch responses for this request: label links on its address, certificate links
+    presigned for the configured lifetime."""
+    state = request.app.state
+    return BatchReader(public_base(request), state.store, state.settings.presign_ttl_s)
+
+
+async def scan_batch(
+    session: AsyncSession, actor: Actor, code: str, reader: BatchReader
+) -> BatchScan | None:
+    row = (await session.execute(batch_query(actor).where(MaterialBatch.code == code))).first()
+    if row is None:
+        return None
+    item = reader.out(row._mapping)
+    return BatchScan(
+        code=item.code, item=item, flags=batch_flags(item), actions=batch_actions(actor.role)
+    )

@@ -1,0 +1,76 @@
+"""HTTP routes of scanning: resolve a code in one round trip, read codes from a photo."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, MultipartBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.equipment.scan import EquipmentScan
+from api.domain.materials.scan import BatchScan, provide_reader
+from api.domain.materials.services import BatchReader
+from api.domain.scan import services
+from api.domain.scan.services import Decoded
+from api.lib.authz import allow_tenant_roles
+from api.lib.context import Actor
+from api.lib.uploads import read_upload, upload_route
+
+# Declared at import; the handler holds the image to the configured upload cap.
+ROUTE_MAX_UPLOAD = 200 * 1024 * 1024
+
+
+@dataclass
+class DecodeForm:
+    """A photo (`image`) with one or more QR labels in it."""
+
+    image: UploadFile | None = None
+
+
+class ScanController(Controller):
+    path = "/api/scan"
+    tags = ["scan"]
+    dependencies = {"reader": Provide(provide_reader, sync_to_thread=False)}
+
+    @post(
+        "/decode",
+        opt=allow_tenant_roles(),
+        status_code=200,
+        summary="Read the QR codes in a photo, for phones whose own scanning fails",
+        description=(
+            "Multipart `image` (JPEG, PNG, WebP, HEIC; the type is read from the bytes). "
+            "Tilted, small and slightly blurred labels read. 413 `file_too_large`/"
+            "`image_too_large`, 422 `image_invalid`."
+        ),
+        **upload_route(ROUTE_MAX_UPLOAD),
+    )
+    async def decode(
+        self, request: Request[Any, Any, Any], data: MultipartBody[DecodeForm]
+    ) -> Decoded:
+        settings = request.app.state.settings
+        content = await read_upload(data.image, settings.max_upload_bytes, part="image")
+        return await services.decode(content, settings)
+
+    @get(
+        "/{code:path}",
+        opt=allow_tenant_roles(),
+        summary="Resolve a scanned code: the item and what to do next, in one round trip",
+        description=(
+            "`code` is the bare code (case, the middle hyphen and O/0, I/L/1 mix-ups do not "
+            "matter) or the label's whole URL, URL-encoded. `kind` is `equipment` or "
+            "`material_batch`. 404 `unknown_code` for a code that does not exist or is "
+            "not visible to the caller."
+        ),
+    )
+    async def scan(
+        self,
+        code: FromPath[str],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        reader: NamedDependency[BatchReader],
+    ) -> EquipmentScan | BatchScan:
+        return await services.scan(db_session, actor, code, reader)

@@ -1,0 +1,61 @@
+"""Dates on a site: the site's own calendar day, certificates that run out, and the
+times phones report for things they recorded offline.
+
+"Today" is the site's calendar day, not UTC's: a crane inspected in Beijing is due on
+Beijing's date."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from api.lib.errors import Invalid
+
+# Long enough to order a re-inspection or a new certificate before it lapses.
+EXPIRING_WITHIN_DAYS = 30
+
+CertificateState = Literal["missing", "expired", "expiring", "valid"]
+
+
+@lru_cache(maxsize=512)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def site_today(timezone: str, now: datetime | None = None) -> date:
+    return (now or datetime.now(UTC)).astimezone(_zone(timezone)).date()
+
+
+def certificate_state(expires_on: date | None, today: date, *, present: bool) -> CertificateState:
+    """`present`: whether there is a certificate at all (a file, or a number on record).
+    A certificate is valid through its expiry date."""
+    if not present:
+        return "missing"
+    if expires_on is None:
+        return "valid"
+    if expires_on < today:
+        return "expired"
+    if expires_on <= today + timedelta(days=EXPIRING_WITHIN_DAYS):
+        return "expiring"
+    return "valid"
+
+
+# A phone's clock may run a little fast; further ahead than this is a broken clock.
+MAX_CLOCK_AHEAD = timedelta(minutes=10)
+# A queued offline record older than this is more likely a wrong clock than a real one.
+MAX_RECORD_AGE = timedelta(days=90)
+
+
+def client_time(value: datetime | None, field: str) -> datetime:
+    """When something happened by the phone's account (it may sync hours later), or now.
+    Needs an offset; refused when in the future or implausibly old."""
+    now = datetime.now(UTC)
+    if value is None:
+        return now
+    if value.tzinfo is None:
+        raise Invalid(f"{field} needs a UTC offset", code=f"{field}_invalid")
+    if value > now + MAX_CLOCK_AHEAD or value < now - MAX_RECORD_AGE:
+        raise Invalid(f"{field} is in the future or more than 90 days ago", code=f"{field}_invalid")
+    return value

@@ -1,0 +1,271 @@
+"""Spreadsheets in and out: uploaded XLSX/CSV tables read into rows, ledgers written as
+XLSX. Blocking (openpyxl, csv): async callers run these in a worker thread.
+
+Reading is bounded before anything is parsed: the upload's size (the caller's cap), the
+XLSX archive's unpacked size (a zip bomb expands to gigabytes) and the number of rows.
+CSV files from Chinese Excel are GB18030, from everything else UTF-8 (with or without
+Excel's BOM); both are read.
+
+Writing defuses formula injection (OWASP): a text cell that starts with `=`, `+`, `-`,
+`@`, a tab or a carriage return would run as a formula in Excel, and item names come
+from users, so such cells get a leading `'` and show as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+# No type stubs ship with openpyxl (types-openpyxl is not a dependency).
+from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
+from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
+
+from api.lib.errors import Invalid
+
+XLSX_MAGIC = b"PK\x03\x04"
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
+MAX_CELL_CHARS = 2000
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_HEADER_CLEAN = re.compile(r"[\s\-/]+")
+
+Cell = str | int | float | bool | date | datetime | None
+
+
+class FileInvalid(Invalid):
+    code = "file_invalid"
+    title = "The file could not be read"
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    # (row number as the spreadsheet shows it, values by normalised header)
+    rows: list[tuple[int, dict[str, Cell]]]
+
+
+def normalise_header(text: object) -> str:
+    return _HEADER_CLEAN.sub("_", str(text or "").strip().lower()).strip("_")
+
+
+def read_table(data: bytes, *, max_rows: int) -> Table:
+    """The first sheet of an XLSX file, or a CSV file, as rows keyed by header.
+
+    Row numbers count the header as row 1, like Excel does; empty rows are skipped.
+    Raises FileInvalid for anything unreadable, and for more than `max_rows` rows.
+    """
+    if data.startswith(XLSX_MAGIC):
+        raw_rows = _xlsx_rows(data, max_rows)
+    else:
+        raw_rows = _csv_rows(data, max_rows)
+    try:
+        header_no, header = next(raw_rows)
+    except StopIteration:
+        raise FileInvalid("the file has no header row") from None
+    headers = [normalise_header(h) for h in header]
+    rows: list[tuple[int, dict[str, Cell]]] = []
+    for number, values in raw_rows:
+        if all(v is None or (isinstance(v, str) and not v.strip()) for v in values):
+            continue
+        if len(rows) >= max_rows:
+            raise FileInvalid(f"the file has more than {max_rows} rows; split it")
+        rows.append((number, {h: _clean(v) for h, v in zip(headers, values, strict=False) if h}))
+    del header_no
+    return Table(headers=[h for h in headers if h], rows=rows)
+
+
+def _clean(value: Cell) -> Cell:
+    if isinstance(value, str):
+        value = value.strip()
+        if len(value) > MAX_CELL_CHARS:
+            value = value[:MAX_CELL_CHARS]
+        return value or None
+    return value
+
+
+def _xlsx_rows(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Cell]]]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise FileInvalid("not a readable XLSX file") from exc
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileInvalid("the XLSX file unpacks to more than 200 MB")
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises a zoo of types for broken files
+        raise FileInvalid(f"not a readable XLSX file ({type(exc).__name__})") from exc
+    return _sheet_rows(book, max_rows)
+
+
+def _sheet_rows(book: Any, max_rows: int) -> Iterator[tuple[int, list[Cell]]]:
+    try:
+        sheet = book.worksheets[0]
+        # Header plus the allowed rows plus one, to notice a file that is too long;
+        # blank rows in between are rare and only make the limit a little stricter.
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if number > max_rows + 2:
+                raise FileInvalid(f"the file has more than {max_rows} rows; split it")
+            yield number, [_xlsx_value(v) for v in row]
+    except FileInvalid:
+        raise
+    except Exception as exc:
+        raise FileInvalid(f"the XLSX sheet could not be read ({type(exc).__name__})") from exc
+    finally:
+        book.close()
+
+
+def _xlsx_value(value: Any) -> Cell:
+    if value is None or isinstance(value, str | int | float | bool | date | datetime):
+        return value
+    return str(value)
+
+
+def _csv_rows(data: bytes, max_rows: int) -> Iterator[tuple[int, list[Cell]]]:
+    if b"\x00" in data[:4096]:
+        raise FileInvalid("not an XLSX or CSV file")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise FileInvalid("the CSV file is neither UTF-8 nor GB18030 text")
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for number, row in enumerate(reader, start=1):
+            if number > max_rows + 2:
+                raise FileInvalid(f"the file has more than {max_rows} rows; split it")
+            yield number, list(row)
+    except csv.Error as exc:
+        raise FileInvalid(f"the CSV file is malformed: {exc}") from exc
+
+
+def safe_cell(value: Any) -> Any:
+    if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def write_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """One sheet with a frozen, filterable header row."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=_sheet_title(title))
+    sheet.freeze_panes = "A2"
+    widths = [max(10, min(40, len(h) + 2)) for h in headers]
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(headers))}1"
+    sheet.append(list(headers))
+    for row in rows:
+        sheet.append([safe_cell(v) for v in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _sheet_title(title: str) -> str:
+    # Excel forbids these in sheet names and caps them at 31 characters.
+    cleaned = "".join("_" if ch in "[]:*?/\\" else ch for ch in title).strip("'")
+    return (cleaned or "Sheet")[:31]
+
+
+# ------------------------------------------------------------------ row validation
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TRUE = frozenset({"1", "true", "yes", "y", "x", "是", "有"})
+_FALSE = frozenset({"0", "false", "no", "n", "否", "无"})
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    field: str
+    message: str
+
+
+class RowReader:
+    """Typed values from one imported row; every problem becomes a RowError (which row,
+    which field, why) instead of an exception, so one pass reports them all."""
+
+    def __init__(self, number: int, values: dict[str, Cell]) -> None:
+        self.row = number
+        self.values = values
+        self.errors: list[RowError] = []
+
+    def error(self, field: str, message: str) -> None:
+        self.errors.append(RowError(self.row, field, message))
+
+    def text(self, field: str, *, required: bool = False, max_len: int = 200) -> str | None:
+        value = self.values.get(field)
+        if value is None:
+            if required:
+                self.error(field, "is required")
+            return None
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # a serial number typed into a number cell
+        text = value.isoformat() if isinstance(value, date) else str(value).strip()
+        if _CONTROL.search(text):
+            self.error(field, "contains control characters")
+            return None
+        if len(text) > max_len:
+            self.error(field, f"is longer than {max_len} characters")
+            return None
+        return text
+
+    def day(self, field: str, *, required: bool = False) -> date | None:
+        value = self.values.get(field)
+        if value is None:
+            if required:
+                self.error(field, "is required")
+            return None
+        if isinstance(value, datetime):
+            return value.date()
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip().replace("/", "-"))
+        except ValueError:
+            self.error(field, f"{value!r} is not a date (use YYYY-MM-DD)")
+            return None
+
+    def number(self, field: str, *, required: bool = False) -> float | None:
+        value = self.values.get(field)
+        if value is None:
+            if required:
+                self.error(field, "is required")
+            return None
+        if isinstance(value, bool | date):
+            self.error(field, f"{value!r} is not a number")
+            return None
+        try:
+            number = float(str(value).replace(",", "").strip())
+        except ValueError:
+            self.error(field, f"{value!r} is not a number")
+            return None
+        if not (0 < number < 1e11):
+            self.error(field, "must be a positive number")
+            return None
+        return number
+
+    def flag(self, field: str, *, default: bool = False) -> bool:
+        value = self.values.get(field)
+        if value is None:
+            return default
+        text = str(value).strip().lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
+        self.error(field, f"{value!r} is not yes or no")
+        return default
