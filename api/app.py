@@ -31,8 +31,10 @@ from api.domain.audit.controllers import AuditController
 from api.domain.equipment.controllers import EquipmentController
 from api.domain.events.controllers import EventController, WebhookController
 from api.domain.inspections.controllers import InspectionController, PhotoController
+from api.domain.materials.controllers import BatchController
 from api.domain.people.controllers import AuthController, CompanyController, UserController
 from api.domain.people.face_controllers import FaceController
+from api.domain.scan.controllers import ScanController
 from api.domain.sites.controllers import CrewController, ProjectController, SiteController
 from api.domain.system.controllers import HealthController
 from api.domain.system.pwa import pwa_file, pwa_root
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             CrewController,
             AuditController,
             EquipmentController,
+            BatchController,
+            ScanController,
             InspectionController,
             PhotoController,
             AttendanceController,

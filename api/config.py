@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from storage.s3 import S3Settings
 
@@ -131,6 +132,16 @@ def _attendance_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _public_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("SITECHECK_PUBLIC_URL", "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"SITECHECK_PUBLIC_URL must look like https://host[/path], got {raw!r}")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -181,6 +192,9 @@ class Settings:
     face_match_threshold: float = 0.5
     # Samples per worker: a few angles and lighting conditions; more adds little.
     face_max_samples: int = 5
+    # The PWA's public address, printed into QR labels as `<public_url>/s/<code>`; unset,
+    # labels carry the address the request came in on.
+    public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -227,4 +241,5 @@ class Settings:
             face_key=_face_key(env),
             face_match_threshold=threshold,
             face_max_samples=max_samples,
+            public_url=_public_url(env),
         )
