@@ -30,6 +30,7 @@ from api.domain.attendance.schemas import (
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.pagination import PageParams
+from api.lib.spreadsheets import write_xlsx
 from api.lib.uploads import parse_meta, upload_route
 
 _CONTENT_TYPES = {
@@ -168,9 +169,7 @@ class AttendanceController(Controller):
         data = await reports.export_rows(db_session, actor, site_id, first, last)
         header = reports.EXPORT_HEADER
         if format is ExportFormat.XLSX:
-            content = await anyio.to_thread.run_sync(
-                exports.to_xlsx, header, data.rows, data.site_name
-            )
+            content = await anyio.to_thread.run_sync(write_xlsx, data.site_name, header, data.rows)
         else:
             content = await anyio.to_thread.run_sync(exports.to_csv, header, data.rows)
         filename = f"attendance_{first.isoformat()}_{last.isoformat()}.{format.value}"

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Role
 from api.domain.events import services
 from api.domain.events.schemas import (
     DeliveryPage,
-    EventKind,
     EventPage,
     WebhookIn,
     WebhookOut,
@@ -23,6 +23,7 @@ from api.domain.events.schemas import (
 )
 from api.lib.authz import allow
 from api.lib.context import Actor
+from api.lib.events import KIND_PATTERN
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 
@@ -100,7 +101,7 @@ class EventController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         page: NamedDependency[PageParams],
-        kind: FromQuery[EventKind | None] = None,
+        kind: Annotated[str | None, QueryParameter(pattern=KIND_PATTERN, max_length=64)] = None,
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> EventPage:
         items, total = await services.list_events(db_session, actor, page, kind, site_id)

@@ -103,13 +103,10 @@ async def list_deliveries(
         .order_by(WebhookDelivery.created_at.desc(), WebhookDelivery.id)
     )
     deliveries, total = await fetch_page(session, query, page)
-    kinds = dict(
-        (
-            await session.execute(
-                select(Event.id, Event.kind).where(Event.id.in_({d.event_id for d in deliveries}))
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(Event.id, Event.kind).where(Event.id.in_({d.event_id for d in deliveries}))
     )
+    kinds = {event_id: kind for event_id, kind in rows}
     items = [
         DeliveryOut(
             id=d.id,
