@@ -26,16 +26,21 @@ machine (2 cores, the shared faces, tools in benchmarks/attendance.py):
 Decoding (where the untrusted bytes are parsed): storage/images.py decodes photos in a
 killable child interpreter, because a hostile file can keep a decoder busy for a long
 time (thousands of progressive scans, HEIF grids) and nothing stops a C decoder inside
-a thread. The child costs ~70 ms of interpreter start, half the selfie budget. A selfie
-compressed by the PWA is a baseline JPEG of about 1600 px, and the cost of decoding a
-baseline JPEG or a PNG is linear in its bytes and pixels, both checked first. So:
+a thread. The child costs ~70 ms of interpreter start alone, half the selfie budget,
+and a 12 MP JPEG took ~110 ms through it against ~14 ms in-process (measured here,
+medians of 7). What makes the child necessary does not apply to the two most common
+cases, whose decode cost is linear in bytes and pixels, both checked before decoding:
 
-- inline (in this process): baseline JPEG or PNG, at most `inline_max_bytes` and
-  `inline_max_pixels` read from the header before any pixel is decoded; worst case a
-  few tens of ms and ~12 MB;
-- isolated (the images.py child, its timeout and resource limits): everything else
-  accepted at all (progressive JPEG, WebP, HEIC, AVIF, bigger photos up to
-  `max_pixels`), asked to hand back a `detect_side` JPEG, which is then decoded inline.
+- inline (in this process, in the worker thread): baseline (sequential) JPEG, what
+  browsers' canvas encoders and most Android cameras write, up to `max_bytes` and
+  `max_pixels`; libjpeg scales by 1/2-1/8 while decoding (draft), so even a 50 MP frame
+  is decoded into at most ~1 MP of memory (a 48 MP, 20 MB JPEG of noise, about the
+  worst a 25 MB upload can be, decodes in ~150 ms); and PNG up to `png_max_bytes` and
+  `png_max_pixels` (PNG has no scaled decoding, so it is held to a selfie's size);
+- isolated (the images.py child, with its timeout, CPU and core limits): everything
+  else that is accepted at all, i.e. progressive JPEG (its decode work grows with the
+  scan count and it buffers every coefficient), WebP, HEIC, AVIF and bigger PNGs. The
+  child hands back a `detect_side` JPEG of its own making, decoded inline.
 
 The EXIF orientation is applied on both paths before detection (phones store sideways
 pixels with a rotation tag, and HOG only finds upright faces).
@@ -101,9 +106,10 @@ class FaceLimits:
     max_bytes: int = 25 * 1024 * 1024
     # The same bound as photos: the 48-50 MP modes of current phones.
     max_pixels: int = 50_000_000
-    inline_max_bytes: int = 4 * 1024 * 1024
-    # A 2048x2048 frame; PWA selfies are ~1600x1200 (1.9 MP).
-    inline_max_pixels: int = 4_200_000
+    # PNGs decoded in-process at full size; a 2048x2048 frame at most (PWA selfies are
+    # ~1600x1200, 1.9 MP). Bigger ones go to the child.
+    png_max_bytes: int = 4 * 1024 * 1024
+    png_max_pixels: int = 4_200_000
     decode_timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
@@ -259,11 +265,10 @@ def _to_upright_rgb(img: Image.Image, side: int) -> npt.NDArray[np.uint8]:
 
 
 def _inline_ok(img: Image.Image, fmt: str, size: int, limits: FaceLimits) -> bool:
-    if size > limits.inline_max_bytes or img.width * img.height > limits.inline_max_pixels:
-        return False
     if fmt == "png":
-        return True
-    # Pillow marks SOF2 (progressive) JPEGs; their decode cost grows with the scan count.
+        return size <= limits.png_max_bytes and img.width * img.height <= limits.png_max_pixels
+    # Pillow marks SOF2/6/10/14 (progressive) JPEGs; their decode cost grows with the
+    # scan count, so only sequential ones are decoded here.
     return fmt == "jpeg" and not img.info.get("progressive") and not img.info.get("progression")
 
 

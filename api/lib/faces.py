@@ -29,6 +29,7 @@ from inference.face import (
     MultipleFaces,
     encode_face,
     face_distance,
+    warm_up,
 )
 
 # Reasons, as punches report them (API.md: `no_face`, not the enrolment's
@@ -72,6 +73,14 @@ def face_limiter() -> CapacityLimiter:
         limiter = CapacityLimiter(max(1, os.cpu_count() or 1))
         _limiter.set(limiter)
         return limiter
+
+
+async def warm_up_faces() -> None:
+    """Load dlib's models and one detector per slot before traffic arrives (~1 s).
+
+    Loading holds the GIL, so done lazily it would stall the first requests of every
+    process; at start-up it only delays readiness."""
+    await anyio.to_thread.run_sync(warm_up, int(face_limiter().total_tokens))
 
 
 async def encode_photo(image: bytes) -> tuple[FaceEncoding, float]:

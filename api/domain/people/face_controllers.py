@@ -1,0 +1,72 @@
+"""HTTP routes for a person's face enrolment (thin: face_services decides)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Controller, Response, delete, get, put
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, MultipartBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.people import face_services
+from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
+from api.lib.authz import allow_tenant_roles
+from api.lib.context import Actor
+
+
+class FaceController(Controller):
+    """Every tenant role may reach these, and the row scope decides: anyone for
+    themselves; admins, managers and foremen for the people they can see
+    (api/lib/authz.visible_users); anyone else's id is a 404."""
+
+    path = "/api/users/{user_id:uuid}/face"
+    tags = ["people"]
+
+    @put(
+        "/",
+        opt=allow_tenant_roles(),
+        status_code=200,
+        summary="Enrol a face sample (multipart: image, consent=true)",
+        description=(
+            "422 codes: consent_required, face_not_found, multiple_faces, image_invalid, "
+            "face_mismatch (the sample is not the person already enrolled). Repeating adds "
+            "a sample; at the limit the oldest is replaced. The photo is not kept."
+        ),
+    )
+    async def enrol(
+        self,
+        user_id: FromPath[uuid.UUID],
+        data: MultipartBody[FaceEnrolForm],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        state: State,
+    ) -> Response[FaceStatus]:
+        body: dict[str, Any] = await face_services.enrol(
+            db_session, actor, state.settings, user_id, data
+        )
+        return Response(body, status_code=200)  # type: ignore[arg-type]
+
+    @get("/", opt=allow_tenant_roles(), summary="Enrolment state and consent")
+    async def status(
+        self,
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> FaceStatus:
+        return await face_services.face_status(db_session, actor, user_id)
+
+    @delete(
+        "/",
+        opt=allow_tenant_roles(),
+        summary="Erase every face template and withdraw consent",
+    )
+    async def erase(
+        self,
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> None:
+        await face_services.erase(db_session, actor, user_id)

@@ -1,0 +1,255 @@
+"""Face enrolment, status and erasure. Services never commit: the request's transaction does.
+
+What is kept: sealed 128-d templates (api/lib/face_templates.py) and the consent record.
+What is not: the enrolment photo, in any form (it is read in memory, encoded, dropped;
+nothing goes to S3), so erasure is deleting the template rows.
+
+Decisions where the contract is silent:
+- Samples roll: at the limit (SITECHECK_FACE_MAX_SAMPLES) a new sample replaces the
+  oldest, so re-enrolling after a haircut or a new beard keeps working without a DELETE.
+- A new sample must match the worker's existing samples (threshold as for punches),
+  else 422 `face_mismatch`: otherwise anyone allowed to enrol could quietly add a second
+  person to a worker's templates (a buddy punch made permanent). Replacing a person's
+  face takes an explicit, audited DELETE first.
+- DELETE also withdraws the consent in force (the record stays, marked withdrawn): the
+  worker punches through the non-face path (foreman co-sign) until they consent again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from typing import Any
+
+import msgspec
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.config import Settings
+from api.db.models import FaceConsent, FaceTemplate, User
+from api.db.models.base import utcnow
+from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
+from api.lib import audit
+from api.lib.authz import get_visible_user
+from api.lib.context import Actor
+from api.lib.errors import Invalid
+from api.lib.face_templates import count_templates, load_templates, require_key, seal
+from api.lib.faces import encode_photo
+from api.lib.idempotency import create_once
+from inference.face import MODEL_NAME, FaceError, face_distance
+
+DEFAULT_CONSENT_VERSION = "1"
+_VERSION_RE = re.compile(r"^[A-Za-z0-9._-]{1,32}$")
+
+
+class ConsentRequired(Invalid):
+    code = "consent_required"
+    title = "Face enrolment needs the worker's recorded consent"
+
+
+class FaceRefused(Invalid):
+    """The photo cannot be enrolled; `code` is face_not_found, multiple_faces,
+    image_invalid or face_mismatch."""
+
+    title = "The photo cannot be enrolled"
+
+
+async def _active_consent(session: AsyncSession, user_id: uuid.UUID) -> FaceConsent | None:
+    return await session.scalar(
+        select(FaceConsent).where(
+            FaceConsent.user_id == user_id, FaceConsent.withdrawn_at.is_(None)
+        )
+    )
+
+
+async def _status(session: AsyncSession, user_id: uuid.UUID) -> FaceStatus:
+    samples = await count_templates(session, user_id)
+    consent = await _active_consent(session, user_id)
+    return FaceStatus(
+        enrolled=samples > 0,
+        samples=samples,
+        consented_at=consent.consented_at if consent else None,
+        consent_version=consent.text_version if consent else None,
+    )
+
+
+async def face_status(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> FaceStatus:
+    user = await get_visible_user(session, actor, user_id)
+    return await _status(session, user.id)
+
+
+def _consent_version(form: FaceEnrolForm) -> str:
+    if (form.consent or "").strip().lower() != "true":
+        raise ConsentRequired('The form part "consent" must be "true"')
+    version = (form.consent_version or DEFAULT_CONSENT_VERSION).strip()
+    if not _VERSION_RE.match(version):
+        raise Invalid(
+            "consent_version must be 1-32 letters, digits, dots, dashes or underscores",
+            code="consent_version_invalid",
+        )
+    return version
+
+
+async def _record_consent(
+    session: AsyncSession, actor: Actor, user: User, version: str
+) -> FaceConsent:
+    consent = await _active_consent(session, user.id)
+    if consent is not None and consent.text_version == version:
+        return consent
+    now = utcnow()
+    if consent is not None:
+        # Agreeing to a newer notice supersedes the old agreement; both stay on record.
+        consent.withdrawn_at = now
+        consent.withdrawn_by_id = actor.id
+        await session.flush()
+    consent = FaceConsent(
+        id=uuid.uuid4(),
+        company_id=actor.company_id,
+        user_id=user.id,
+        text_version=version,
+        consented_at=now,
+        recorded_by_id=actor.id,
+    )
+    session.add(consent)
+    await session.flush()
+    return consent
+
+
+async def _enrol(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    user: User,
+    image: bytes,
+    version: str,
+) -> dict[str, Any]:
+    key = require_key(settings.face_key)
+    try:
+        encoding, _ = await encode_photo(image)
+    except FaceError as exc:
+        raise FaceRefused(str(exc), code=exc.code) from exc
+    # Serialise enrolments of one worker, so two at once cannot both pass the sample
+    # count or the same-person check.
+    await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    existing = await load_templates(session, key, user.id)
+    closest = face_distance(encoding.vector, existing) if existing else None
+    if closest is not None and closest > settings.face_match_threshold:
+        raise FaceRefused(
+            f"this face does not match the {len(existing)} enrolled sample(s) "
+            f"(distance {closest:.2f}); erase the enrolment first to enrol someone else",
+            code="face_mismatch",
+        )
+    replaced: list[uuid.UUID] = []
+    overflow = len(existing) + 1 - settings.face_max_samples
+    if overflow > 0:
+        oldest = await session.scalars(
+            select(FaceTemplate.id)
+            .where(FaceTemplate.user_id == user.id)
+            .order_by(FaceTemplate.created_at, FaceTemplate.id)
+            .limit(overflow)
+        )
+        replaced = list(oldest)
+        await session.execute(delete(FaceTemplate).where(FaceTemplate.id.in_(replaced)))
+    template_id = uuid.uuid4()
+    session.add(
+        FaceTemplate(
+            id=template_id,
+            company_id=actor.company_id,
+            user_id=user.id,
+            model=MODEL_NAME,
+            template=seal(key, template_id, user.id, encoding.vector),
+            created_at=utcnow(),
+            created_by_id=actor.id,
+        )
+    )
+    await session.flush()
+    consent = await _record_consent(session, actor, user, version)
+    status = await _status(session, user.id)
+    await audit.record(
+        session,
+        actor,
+        action="face_enrol",
+        entity="user_face",
+        entity_id=user.id,
+        after={
+            "template_id": str(template_id),
+            "samples": status.samples,
+            "replaced": [str(r) for r in replaced],
+            "distance_to_enrolled": None if closest is None else round(closest, 4),
+            "consent_id": str(consent.id),
+            "consent_version": consent.text_version,
+        },
+    )
+    return msgspec.to_builtins(status)  # type: ignore[no-any-return]
+
+
+async def _read_image(form: FaceEnrolForm) -> bytes:
+    if form.image is None:
+        raise FaceRefused('The form part "image" is missing', code="image_invalid")
+    image = await form.image.read()
+    if not image:
+        raise FaceRefused("The image is empty", code="image_invalid")
+    return image
+
+
+def _request_hash(user: User, image: bytes, version: str) -> str:
+    # Identifies a resend of the same photo; a hash cannot be turned back into a face.
+    digest = hashlib.sha256(b"face_sample\0" + user.id.bytes + version.encode() + b"\0")
+    digest.update(image)
+    return digest.hexdigest()
+
+
+async def enrol(
+    session: AsyncSession,
+    actor: Actor,
+    settings: Settings,
+    user_id: uuid.UUID,
+    form: FaceEnrolForm,
+) -> dict[str, Any]:
+    """Add one sample; with a client `id`, a resend answers like the first time."""
+    user = await get_visible_user(session, actor, user_id)
+    version = _consent_version(form)
+    image = await _read_image(form)
+    require_key(settings.face_key)
+
+    async def work() -> dict[str, Any]:
+        return await _enrol(session, actor, settings, user, image, version)
+
+    if form.id is None:
+        return await work()
+    outcome = await create_once(
+        session,
+        actor,
+        scope="face_sample",
+        client_id=form.id,
+        request_hash=_request_hash(user, image, version),
+        create=work,
+    )
+    return outcome.body
+
+
+async def erase(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None:
+    user = await get_visible_user(session, actor, user_id)
+    await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    removed = await session.scalars(
+        delete(FaceTemplate).where(FaceTemplate.user_id == user.id).returning(FaceTemplate.id)
+    )
+    removed_ids = [str(r) for r in removed]
+    consent = await _active_consent(session, user.id)
+    if consent is not None:
+        consent.withdrawn_at = utcnow()
+        consent.withdrawn_by_id = actor.id
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        action="face_erase",
+        entity="user_face",
+        entity_id=user.id,
+        before={
+            "templates": removed_ids,
+            "consent_id": str(consent.id) if consent else None,
+        },
+        after={"samples": 0, "consent_withdrawn": consent is not None},
+    )
