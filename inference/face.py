@@ -67,7 +67,20 @@ import numpy as np
 import numpy.typing as npt
 from PIL import ExifTags, Image
 
-from storage.images import ImageError, ImageLimits, process_image, sniff_format
+# The photo pipeline's own geometry and EXIF helpers: one definition of "fit within a
+# side" and of the orientation table for both pipelines.
+from storage.images import (
+    _TRANSPOSE,
+    ImageError,
+    ImageLimits,
+    _fit,
+    _guard,
+    _normalise_mode,
+    _to_srgb,
+    process_image,
+    sniff_format,
+)
+from storage.images import _orientation as _exif_orientation
 
 ENCODING_SIZE: Final = 128
 # Names the model that made a template, so a future model change can tell old
@@ -205,32 +218,9 @@ def warm_up(detectors: int = 1) -> None:
 # ------------------------------------------------------------------------ decoding
 
 
-def _fit(width: int, height: int, side: int) -> tuple[int, int]:
-    long_side = max(width, height)
-    if long_side <= side:
-        return width, height
-    scale = side / long_side
-    return max(1, round(width * scale)), max(1, round(height * scale))
-
-
-_TRANSPOSE: Final = {
-    2: Image.Transpose.FLIP_LEFT_RIGHT,
-    3: Image.Transpose.ROTATE_180,
-    4: Image.Transpose.FLIP_TOP_BOTTOM,
-    5: Image.Transpose.TRANSPOSE,
-    6: Image.Transpose.ROTATE_270,
-    7: Image.Transpose.TRANSVERSE,
-    8: Image.Transpose.ROTATE_90,
-}
-
-
 def _orientation(img: Image.Image) -> int:
-    # Metadata is a bonus: a malformed EXIF block must not cost the worker a punch.
-    try:
-        value = img.getexif().get(ExifTags.Base.Orientation)
-    except Exception:
-        return 1
-    return value if isinstance(value, int) and 1 <= value <= 8 else 1
+    # The photo pipeline's reader: malformed EXIF reads as upright, never raises.
+    return _guard(lambda: _exif_orientation(img.getexif().get(ExifTags.Base.Orientation))) or 1
 
 
 def _open(data: bytes, formats: Sequence[str]) -> Image.Image:
@@ -248,15 +238,13 @@ def _to_upright_rgb(img: Image.Image, side: int) -> npt.NDArray[np.uint8]:
     if img.format == "JPEG" and target != img.size:
         # libjpeg decodes at 1/2, 1/4 or 1/8 scale, never below `target`.
         img.draft("RGB", target)
-    orientation = _orientation(img)
     img.load()
-    if img.mode in ("RGBA", "LA", "PA") or (img.mode == "P" and "transparency" in img.info):
-        # Transparent areas become white rather than whatever colour they hide.
-        rgba = img.convert("RGBA")
-        frame = Image.new("RGB", rgba.size, (255, 255, 255))
-        frame.paste(rgba, mask=rgba.getchannel("A"))
-    else:
-        frame = img.convert("RGB")
+    # After load(): a PNG may keep its EXIF after the pixel data.
+    orientation = _orientation(img)
+    # Palette, 16-bit and alpha modes as the photo pipeline handles them: transparent
+    # areas become white, everything ends as plain RGB (no ICC conversion: the detector
+    # does not care about colour accuracy).
+    frame = _to_srgb(_normalise_mode(img), None)
     if frame.size != target:
         frame = frame.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
     if orientation in _TRANSPOSE:

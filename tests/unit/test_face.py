@@ -123,7 +123,14 @@ def test_baseline_jpeg_and_small_png_decode_in_process() -> None:
     img = _open(selfie("obama2"))
     png = io.BytesIO()
     img.save(png, format="PNG")
-    for data in (selfie("obama2"), png.getvalue()):
+    # A transparent background, as a cut-out photo would have it.
+    rgba = img.convert("RGBA")
+    alpha = Image.new("L", img.size, 0)
+    alpha.paste(255, (20, 20, img.width - 20, img.height - 20))
+    rgba.putalpha(alpha)
+    transparent = io.BytesIO()
+    rgba.save(transparent, format="PNG")
+    for data in (selfie("obama2"), png.getvalue(), transparent.getvalue()):
         encoding = encode_face(data)
         assert encoding.decoded == "inline"
         assert _matches(encoding)
