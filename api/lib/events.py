@@ -6,7 +6,8 @@ delivery row per matching webhook, so the alert and its deliveries exist exactly
 the change that caused them was committed (a transactional outbox). Sending happens in
 jobs (`events.deliver`, one per delivery, retried with backoff):
 
-- after committing, the caller may queue them at once with `defer_pending(session)`;
+- the caller may queue them at once: `commit_and_deliver(session, request.app.state.jobs)`
+  in a request handler, `defer_pending(session)` after its own commit in a job;
 - a sweeper (`events.sweep`, every minute) queues any delivery nobody has tried yet,
   so a caller that forgets, or a process that dies between commit and queueing,
   delays a message by a minute instead of losing it.
@@ -101,6 +102,13 @@ async def publish(
     await session.flush()
     session.info.setdefault(_PENDING, []).extend(ids)
     return event
+
+
+async def commit_and_deliver(session: AsyncSession, jobs: JobQueue) -> int:
+    """For request handlers that published: commit now (deliveries must never see an
+    event that could still roll back), then queue its deliveries."""
+    await session.commit()
+    return await defer_pending(session, jobs)
 
 
 async def defer_pending(session: AsyncSession, jobs: JobQueue | None = None) -> int:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.authz.case import Case, R, by_role
+import httpx
+
+from tests import punching
+from tests.authz.case import TENANT, Case, R, by_role
 from tests.factories import World
 
 # --- faces: anyone for themselves; admins, managers and foremen for people they see.
@@ -43,4 +47,85 @@ FACE_CASES = [
     ),
 ]
 
-CASES: list[Case] = [*FACE_CASES]
+
+# --- punches and reports. Everyone on a site punches for themselves; foremen co-sign
+# for their crews; managers and admins decide reviews and export.
+def _punch_form(w: World) -> dict[str, Any]:
+    return punching.parts(punching.meta(w.a.site))
+
+
+async def _worker_punches(api: httpx.AsyncClient, w: World) -> None:
+    """Punches in review (cosign_required: the worker has no face templates), one per
+    call that may act on one, so a co-sign or review by one role never blocks the next."""
+    ids = []
+    for _ in range(12):
+        body = punching.meta(w.a.site)
+        response = await punching.post_punch(api, w.headers(w.a.users[R.WORKER]), body)
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["id"])
+    w.extra["punches"] = ids
+
+
+def _next_punch(suffix: str) -> Callable[[World], str]:
+    def url(w: World) -> str:
+        ids = w.extra["punches"]
+        return f"/api/attendance/punches/{ids.pop() if len(ids) > 1 else ids[0]}{suffix}"
+
+    return url
+
+
+_ON_SITE = by_role({r: 200 for r in TENANT})
+PUNCH_CASES = [
+    Case(
+        "POST",
+        "/api/attendance/punches",
+        by_role({r: 201 for r in TENANT}),
+        lambda w: "/api/attendance/punches",
+        files=_punch_form,
+        # The form names company A's site: company B gets 404 site_not_found.
+        scoped_object=True,
+    ),
+    Case("GET", "/api/attendance/punches", _ON_SITE, lambda w: "/api/attendance/punches"),
+    Case(
+        "GET",
+        "/api/attendance/punches/{punch_id:uuid}",
+        _ON_SITE,
+        _next_punch(""),
+        setup=_worker_punches,
+        scoped_object=True,
+    ),
+    Case(
+        "POST",
+        "/api/attendance/punches/{punch_id:uuid}/cosign",
+        by_role({R.ADMIN: 200, R.MANAGER: 200, R.FOREMAN: 200}),
+        _next_punch("/cosign"),
+        lambda w: {"note": "seen at the gate"},
+        setup=_worker_punches,
+        scoped_object=True,
+    ),
+    Case(
+        "POST",
+        "/api/attendance/punches/{punch_id:uuid}/review",
+        by_role({R.ADMIN: 200, R.MANAGER: 200}),
+        _next_punch("/review"),
+        lambda w: {"decision": "accept"},
+        setup=_worker_punches,
+        scoped_object=True,
+    ),
+    Case(
+        "GET",
+        "/api/attendance/daily",
+        by_role({R.ADMIN: 200, R.MANAGER: 200, R.SAFETY_OFFICER: 200, R.FOREMAN: 200}),
+        lambda w: f"/api/attendance/daily?site_id={w.a.site.id}&date=2026-11-20",
+        scoped_object=True,
+    ),
+    Case(
+        "GET",
+        "/api/attendance/export",
+        by_role({R.ADMIN: 200, R.MANAGER: 200}),
+        lambda w: f"/api/attendance/export?site_id={w.a.site.id}&from=2026-11-01&to=2026-11-20",
+        scoped_object=True,
+    ),
+]
+
+CASES: list[Case] = [*FACE_CASES, *PUNCH_CASES]

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.config import Settings
+from api.config import ConfigError, Settings
 from api.db.models import IdempotencyKey, Punch, Role, WorkerDevice
 from api.jobs.app import find_task, job_app_open
 from api.jobs.worker import run_until_idle
@@ -505,7 +505,7 @@ def test_retention_setting_is_validated(settings: Settings, days: int) -> None:
         "SITECHECK_SELFIE_RETENTION_DAYS": str(days),
     }
     if days == 0:
-        with pytest.raises(Exception, match="SELFIE_RETENTION_DAYS"):
+        with pytest.raises(ConfigError, match="SELFIE_RETENTION_DAYS"):
             Settings.from_env(env)
     else:
         assert dataclasses.replace(Settings.from_env(env)).selfie_retention_days == 1

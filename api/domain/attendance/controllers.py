@@ -77,8 +77,8 @@ class AttendanceController(Controller):
         state: State,
         site_id: FromQuery[uuid.UUID | None] = None,
         user_id: FromQuery[uuid.UUID | None] = None,
-        since: Annotated[datetime | None, QueryParameter(query="from")] = None,
-        until: Annotated[datetime | None, QueryParameter(query="to")] = None,
+        since: Annotated[datetime | None, QueryParameter(name="from")] = None,
+        until: Annotated[datetime | None, QueryParameter(name="to")] = None,
         status: FromQuery[PunchStatus | None] = None,
     ) -> PunchPage:
         items, total = await services.list_punches(
@@ -147,7 +147,7 @@ class AttendanceController(Controller):
         actor: NamedDependency[Actor],
         state: State,
         site_id: FromQuery[uuid.UUID],
-        day: Annotated[date, QueryParameter(query="date")],
+        day: Annotated[date, QueryParameter(name="date")],
     ) -> DailyBoard:
         return await reports.daily_board(db_session, actor, state.settings, site_id, day)
 
@@ -162,8 +162,8 @@ class AttendanceController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         site_id: FromQuery[uuid.UUID],
-        first: Annotated[date, QueryParameter(query="from")],
-        last: Annotated[date, QueryParameter(query="to")],
+        first: Annotated[date, QueryParameter(name="from")],
+        last: Annotated[date, QueryParameter(name="to")],
         format: FromQuery[ExportFormat] = ExportFormat.CSV,
     ) -> Response[bytes]:
         data = await reports.export_rows(db_session, actor, site_id, first, last)
