@@ -29,7 +29,7 @@ from api.lib.qr import display_code
 
 QUIET_ZONE = 4  # modules, what the QR standard asks for
 TEXT_ROWS = 11  # modules of room under the symbol for the two lines of text
-NAME_SIZE = 3.4  # font sizes in modules
+NAME_SIZE = 3.0  # font sizes in modules (3 modules of a 50 mm label: about 10 pt)
 CODE_SIZE = 4.2
 
 SANS_FONTS = (
