@@ -5,6 +5,7 @@ from __future__ import annotations
 from procrastinate import Blueprint
 
 from api.domain.attendance import jobs as attendance_jobs
+from api.domain.equipment import jobs as equipment_jobs
 from api.domain.events import jobs as events_jobs
 from api.domain.inspections import jobs as photo_jobs
 from api.jobs import housekeeping
@@ -13,6 +14,7 @@ from api.jobs import housekeeping
 BLUEPRINTS: dict[str, Blueprint] = {
     "jobs": housekeeping.blueprint,
     "attendance": attendance_jobs.blueprint,
+    "equipment": equipment_jobs.blueprint,
     "events": events_jobs.blueprint,
     "photos": photo_jobs.blueprint,
 }
