@@ -398,4 +398,6 @@ async def test_verify_face_does_not_block_the_event_loop(
     assert check.ok, check
     t = check.timings_ms
     assert t["decode"] + t["detect"] > 100
-    assert max(gaps) < t["encode"] + 40, (max(gaps), t)
+    # Run on the loop, one pause would last decode + detect + encode; halfway between
+    # that and the encoder alone leaves room for a busy machine's scheduling delays.
+    assert max(gaps) < t["encode"] + (t["decode"] + t["detect"]) / 2, (max(gaps), t)
