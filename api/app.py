@@ -30,6 +30,7 @@ from api.domain.attendance.controllers import AttendanceController
 from api.domain.audit.controllers import AuditController
 from api.domain.equipment.controllers import EquipmentController
 from api.domain.events.controllers import EventController, WebhookController
+from api.domain.hazards.controllers import HazardController, RectificationController
 from api.domain.inspections.controllers import InspectionController, PhotoController
 from api.domain.materials.controllers import BatchController
 from api.domain.people.controllers import AuthController, CompanyController, UserController
@@ -124,6 +125,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ScanController,
             InspectionController,
             PhotoController,
+            HazardController,
+            RectificationController,
             AttendanceController,
             WebhookController,
             EventController,

@@ -8,6 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
@@ -40,13 +41,28 @@ class JobQueue:
             await self._stack.aclose()
             self._stack = None
 
-    async def defer(self, task_name: str, **kwargs: Any) -> int:
+    async def defer(
+        self, task_name: str, *, queueing_lock: str | None = None, **kwargs: Any
+    ) -> int | None:
+        """Queue a job; with `queueing_lock`, only while no job with that lock is waiting
+        (None then: the waiting one will do the work)."""
         await self.ensure_open()
-        return await find_task(task_name).defer_async(**kwargs)
+        task = find_task(task_name)
+        if queueing_lock is None:
+            return await task.defer_async(**kwargs)
+        try:
+            return await task.configure(queueing_lock=queueing_lock).defer_async(**kwargs)
+        except AlreadyEnqueued:
+            return None
 
 
 async def defer_after_commit(
-    session: AsyncSession, jobs: JobQueue, task_name: str, **kwargs: Any
+    session: AsyncSession,
+    jobs: JobQueue,
+    task_name: str,
+    *,
+    queueing_lock: str | None = None,
+    **kwargs: Any,
 ) -> bool:
     """Commit the request's work, then queue the job that follows from it.
 
@@ -57,7 +73,7 @@ async def defer_after_commit(
     """
     await session.commit()
     try:
-        await jobs.defer(task_name, **kwargs)
+        await jobs.defer(task_name, queueing_lock=queueing_lock, **kwargs)
     except Exception:
         log.warning("deferring %s failed; its sweeper will retry", task_name, exc_info=True)
         return False

@@ -7,6 +7,7 @@ from procrastinate import Blueprint
 from api.domain.attendance import jobs as attendance_jobs
 from api.domain.equipment import jobs as equipment_jobs
 from api.domain.events import jobs as events_jobs
+from api.domain.hazards import jobs as hazard_jobs
 from api.domain.inspections import jobs as photo_jobs
 from api.jobs import housekeeping
 
@@ -17,4 +18,5 @@ BLUEPRINTS: dict[str, Blueprint] = {
     "equipment": equipment_jobs.blueprint,
     "events": events_jobs.blueprint,
     "photos": photo_jobs.blueprint,
+    "hazards": hazard_jobs.blueprint,
 }

@@ -107,3 +107,116 @@ CASES: list[Case] = [
         setup=worker_photo,
     ),
 ]
+
+
+# --- hazards: reviewers (admin, manager, safety officer) decide; fixes are listed by
+# reviewers for their sites and by anyone for what is assigned to them.
+REVIEWERS = {R.ADMIN: 200, R.MANAGER: 200, R.SAFETY_OFFICER: 200}
+
+
+async def open_hazard(api: httpx.AsyncClient, w: World) -> None:
+    """A flagged photo straight in the database: the model's verdict is not what this
+    matrix is about (tests/integration/test_hazards.py runs the model)."""
+    await worker_photo(api, w)
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    engine = create_async_engine(w.settings.database_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text("UPDATE photos SET hazard_status = 'flagged' WHERE id = :p"),
+                {"p": w.extra["photo_id"]},
+            )
+            hazard_ids = []
+            for _ in range(len(R)):
+                # One hazard per role that may review, so each decision finds one open.
+                hazard_id = uuid.uuid4()
+                photo_id = uuid.uuid4()
+                await conn.execute(
+                    text(
+                        "INSERT INTO photos (id, company_id, site_id, uploaded_by, key, thumb_key,"
+                        " sha256, content_type, width, height, bytes, source_sha256,"
+                        " source_format, source_bytes, source_width, source_height,"
+                        " hazard_status, hazard_attempts)"
+                        " SELECT :new, company_id, site_id, uploaded_by, key, thumb_key, sha256,"
+                        " content_type, width, height, bytes, source_sha256, source_format,"
+                        " source_bytes, source_width, source_height, 'flagged', 1"
+                        " FROM photos WHERE id = :p"
+                    ),
+                    {"new": photo_id, "p": w.extra["photo_id"]},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO hazards (id, company_id, site_id, photo_id, status, model,"
+                        " top_score) SELECT :h, company_id, site_id, id, 'open', 'test', 0.9"
+                        " FROM photos WHERE id = :p"
+                    ),
+                    {"h": hazard_id, "p": photo_id},
+                )
+                hazard_ids.append(hazard_id)
+    finally:
+        await engine.dispose()
+    w.extra["hazard_ids"] = hazard_ids
+
+
+def _next_hazard(w: World) -> str:
+    ids: list[uuid.UUID] = w.extra["hazard_ids"]
+    return f"/api/hazards/{ids.pop()}/review"
+
+
+async def open_rectification(api: httpx.AsyncClient, w: World) -> None:
+    """A confirmed hazard with its fix assigned to the worker, plus an after photo."""
+    await open_hazard(api, w)
+    officer = w.headers(w.a.users[R.SAFETY_OFFICER])
+    confirmed = await api.post(
+        _next_hazard(w),
+        json={"decision": "confirm", "assignee_id": str(w.a.users[R.WORKER].id)},
+        headers=officer,
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    w.extra["rectification_id"] = confirmed.json()["rectification_id"]
+    parts = photo_parts(w.a.site.id)
+    after = await api.post(
+        "/api/photos",
+        files={"file": parts["file"]},
+        data={"meta": parts["meta"]},
+        headers=w.headers(w.a.users[R.WORKER]),
+    )
+    assert after.status_code == 201, after.text
+    w.extra["after_photo_id"] = after.json()["id"]
+
+
+HAZARD_CASES: list[Case] = [
+    Case("GET", "/api/hazards", by_role(REVIEWERS), lambda w: "/api/hazards"),
+    Case(
+        "POST",
+        "/api/hazards/{hazard_id:uuid}/review",
+        by_role(REVIEWERS),
+        _next_hazard,
+        lambda w: {"decision": "dismiss", "note": "false positive"},
+        scoped_object=True,
+        setup=open_hazard,
+    ),
+    Case(
+        "GET",
+        "/api/rectifications",
+        by_role({r: 200 for r in TENANT}),
+        lambda w: "/api/rectifications",
+    ),
+    # Closing with a photo the model has not seen yet: 202 verifying for the reviewers
+    # and the assignee (worker); the foreman is neither (404). After the first accepted
+    # close the fix is `verifying`, and a later close by another role is the same 202.
+    Case(
+        "POST",
+        "/api/rectifications/{rectification_id:uuid}/close",
+        by_role(
+            {R.ADMIN: 202, R.MANAGER: 202, R.SAFETY_OFFICER: 202, R.WORKER: 202, R.FOREMAN: 404}
+        ),
+        lambda w: f"/api/rectifications/{w.extra['rectification_id']}/close",
+        lambda w: {"note": "fixed", "photo_id": w.extra["after_photo_id"]},
+        scoped_object=True,
+        setup=open_rectification,
+    ),
+]
+CASES += HAZARD_CASES

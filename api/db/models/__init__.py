@@ -11,6 +11,7 @@ from api.db.models.equipment import (
 )
 from api.db.models.events import DeliveryStatus, Event, Webhook, WebhookDelivery, WebhookFormat
 from api.db.models.faces import FaceConsent, FaceTemplate
+from api.db.models.hazards import Hazard, Rectification
 from api.db.models.inspections import Inspection, inspection_photos
 from api.db.models.materials import MaterialBatch, MaterialReceipt, material_receipt_photos
 from api.db.models.people import LoginThrottle, Role, User
@@ -30,6 +31,7 @@ __all__ = [
     "Event",
     "FaceConsent",
     "FaceTemplate",
+    "Hazard",
     "IdempotencyKey",
     "Inspection",
     "LoginThrottle",
@@ -39,6 +41,7 @@ __all__ = [
     "PendingObject",
     "Photo",
     "Project",
+    "Rectification",
     "Punch",
     "PunchKind",
     "PunchStatus",

@@ -20,8 +20,10 @@ class Inspection(UUIDPrimaryKey, Timestamps, Base):
     notes: Mapped[str | None] = mapped_column(Text)
     lat: Mapped[float | None]
     lon: Mapped[float | None]
-    # The equipment ledger arrives in a later migration, which adds the foreign key.
-    equipment_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # What was inspected, when it is a piece of the equipment ledger.
+    equipment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("equipment.id", ondelete="SET NULL"), index=True
+    )
 
 
 inspection_photos = Table(

@@ -22,6 +22,7 @@ from api.domain.inspections.schemas import (
     PhotoForm,
     PhotoOut,
 )
+from api.jobs.queue import defer_after_commit
 from api.lib.authz import allow_tenant_roles, get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import Invalid
@@ -44,8 +45,20 @@ UPLOAD_DESCRIPTION = (
 )
 
 
-def _photo_response(ingested: Ingested, state: State) -> Response[Any]:
-    body = photo_body(ingested.photo, state.store, state.settings)
+async def _photo_response(
+    db_session: AsyncSession, ingested: Ingested, state: State
+) -> Response[Any]:
+    photo = ingested.photo
+    if photo.hazard_status == "pending":
+        # Also on a resend: the first attempt may have died before queueing its check.
+        await defer_after_commit(
+            db_session,
+            state.jobs,
+            "hazards.detect",
+            queueing_lock=f"detect:{photo.id}",
+            photo_id=str(photo.id),
+        )
+    body = photo_body(photo, state.store, state.settings)
     return Response(body, status_code=201 if ingested.created else 200)
 
 
@@ -127,7 +140,7 @@ class InspectionController(Controller):
         ingested = await services.add_photo(
             db_session, actor, state.store, state.settings, inspection_id, meta, content
         )
-        return _photo_response(ingested, state)
+        return await _photo_response(db_session, ingested, state)
 
 
 class PhotoController(Controller):
@@ -156,7 +169,7 @@ class PhotoController(Controller):
         ingested = await ingest_photo(
             db_session, state.store, state.settings, actor, site=site, meta=meta, data=content
         )
-        return _photo_response(ingested, state)
+        return await _photo_response(db_session, ingested, state)
 
     @get("/{photo_id:uuid}", opt=allow_tenant_roles(), summary="A photo with its hazard check")
     async def show(

@@ -1,0 +1,1 @@
+"""Hazard detection on stored photos, the safety officer's review queue, rectifications."""

@@ -1,0 +1,122 @@
+"""HTTP routes for the review queue and rectifications."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Literal
+
+from litestar import Controller, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import FromPath, FromQuery, JSONBody
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.domain.hazards import services
+from api.domain.hazards.schemas import (
+    CloseIn,
+    HazardOut,
+    HazardPage,
+    RectificationOut,
+    RectificationPage,
+    ReviewIn,
+)
+from api.lib.authz import allow, allow_tenant_roles
+from api.lib.context import Actor
+from api.lib.pagination import PageParams
+
+
+class HazardController(Controller):
+    path = "/api/hazards"
+    tags = ["hazards"]
+
+    @get(
+        "/",
+        opt=allow(*services.REVIEWERS),
+        summary="The review queue: photos the model flagged, surest first when open",
+    )
+    async def list(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+        state: State,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[Literal["open", "confirmed", "dismissed"] | None] = None,
+    ) -> HazardPage:
+        items, total = await services.list_hazards(
+            db_session, actor, state.store, state.settings, page, site_id, status
+        )
+        return HazardPage(items=items, total=total, limit=page.limit, offset=page.offset)  # type: ignore[arg-type]
+
+    @post(
+        "/{hazard_id:uuid}/review",
+        opt=allow(*services.REVIEWERS),
+        status_code=200,
+        summary="Confirm (opens a rectification) or dismiss (a false positive)",
+        description="409 `already_reviewed` when the hazard was decided before.",
+    )
+    async def review(
+        self,
+        hazard_id: FromPath[uuid.UUID],
+        data: JSONBody[ReviewIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        state: State,
+    ) -> HazardOut:
+        body = await services.review(
+            db_session, actor, state.store, state.settings, hazard_id, data
+        )
+        return body  # type: ignore[return-value]
+
+
+class RectificationController(Controller):
+    path = "/api/rectifications"
+    tags = ["hazards"]
+
+    @get(
+        "/",
+        opt=allow_tenant_roles(),
+        summary="Fixes on my sites (reviewers) or assigned to me; ?overdue=true for late ones",
+    )
+    async def list(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        page: NamedDependency[PageParams],
+        site_id: FromQuery[uuid.UUID | None] = None,
+        status: FromQuery[Literal["open", "verifying", "closed"] | None] = None,
+        overdue: FromQuery[bool | None] = None,
+    ) -> RectificationPage:
+        items, total = await services.list_rectifications(
+            db_session, actor, page, site_id, status, overdue
+        )
+        return RectificationPage(items=items, total=total, limit=page.limit, offset=page.offset)  # type: ignore[arg-type]
+
+    @post(
+        "/{rectification_id:uuid}/close",
+        opt=allow_tenant_roles(),
+        responses={
+            202: ResponseSpec(
+                data_container=RectificationOut,
+                description="The after photo is still being checked (status verifying)",
+            )
+        },
+        status_code=200,
+        summary="Close with an after photo the model no longer flags",
+        description=(
+            "409 `after_photo_flagged` when the model still sees the hazard (close again "
+            "with `override: true` and a note to overrule it); 202 while the after photo "
+            "is still being checked."
+        ),
+    )
+    async def close(
+        self,
+        rectification_id: FromPath[uuid.UUID],
+        data: JSONBody[CloseIn],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> Response[RectificationOut]:
+        body, status = await services.close(db_session, actor, rectification_id, data)
+        response: Response[Any] = Response(body, status_code=status)
+        return response

@@ -1,0 +1,98 @@
+"""Running the hazard model on a stored photo and recording what it found.
+
+Shared by the queue job (every new photo) and closing a rectification (the after photo
+may be checked before the job gets to it): whichever runs first records the result, the
+other finds the photo no longer `pending`.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from typing import Any
+
+import anyio
+from PIL import Image
+from sqlalchemy import select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.db.models import Hazard, Photo, Rectification
+from api.db.models.base import utcnow
+from inference.hazard.detector import HazardResult, default_detector
+from storage.s3 import ObjectStore
+
+log = logging.getLogger(__name__)
+
+# A photo whose check failed this many times is marked `failed`, with the error kept.
+MAX_ATTEMPTS = 3
+# One inference at a time per process: the model already uses every core it is given.
+_limiter = anyio.CapacityLimiter(1)
+
+
+def _detect_blocking(jpeg: bytes) -> HazardResult:
+    # Our own stored JPEG: already decoded once in the sandboxed child, bounded to
+    # 2048 px and free of metadata, so decoding it here is safe and quick.
+    with Image.open(io.BytesIO(jpeg)) as img:
+        return default_detector().detect(img.convert("RGB"))
+
+
+async def detect(store: ObjectStore, photo: Photo) -> HazardResult:
+    jpeg = await store.get_bytes(photo.key)
+    return await anyio.to_thread.run_sync(_detect_blocking, jpeg, limiter=_limiter)
+
+
+def detections_json(result: HazardResult) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": d.label,
+            "score": round(d.score, 4),
+            "box": [round(v, 1) for v in d.box],
+            "hazard": d.hazard,
+        }
+        for d in result.detections
+    ]
+
+
+async def record_result(session: AsyncSession, photo: Photo, result: HazardResult) -> None:
+    """Store the verdict on the photo; a flagged photo joins the review queue, unless it
+    is the after photo of a rectification (that is judged by the close, not queued)."""
+    status = "flagged" if result.flagged else "clear"
+    await session.execute(
+        update(Photo)
+        .where(Photo.id == photo.id)
+        .values(
+            hazard_status=status,
+            hazard_model=result.model,
+            hazard_detections=detections_json(result),
+            hazard_checked_at=utcnow(),
+            hazard_error=None,
+        )
+    )
+    is_after_photo = await session.scalar(
+        select(Rectification.id).where(Rectification.after_photo_id == photo.id).limit(1)
+    )
+    if result.flagged and is_after_photo is None:
+        top = max((d.score for d in result.detections if d.hazard), default=0.0)
+        await session.execute(
+            insert(Hazard)
+            .values(
+                id=uuid.uuid4(),
+                company_id=photo.company_id,
+                site_id=photo.site_id,
+                photo_id=photo.id,
+                status="open",
+                model=result.model,
+                top_score=top,
+            )
+            .on_conflict_do_nothing(index_elements=[Hazard.photo_id])
+        )
+
+
+async def record_failure(session: AsyncSession, photo_id: uuid.UUID, error: str) -> None:
+    await session.execute(
+        update(Photo)
+        .where(Photo.id == photo_id)
+        .values(hazard_status="failed", hazard_error=error[:2000], hazard_checked_at=utcnow())
+    )
