@@ -8,10 +8,15 @@
    alone, before a single pixel is decoded (Pillow's own bomb check is aligned with it);
 3. reads capture time, GPS and orientation from EXIF, tolerating any malformation;
 4. decodes, letting libjpeg downscale big JPEGs by 1/2, 1/4 or 1/8 while decoding
-   (draft mode), then resizes with LANCZOS to `max_side` (never upscaling), flattens
-   alpha onto white, converts to sRGB and applies the EXIF orientation;
-5. encodes the stored copy and a thumbnail as progressive, optimised JPEG with no
-   metadata at all: no EXIF, GPS, XMP, comment or ICC profile.
+   (draft mode; a reduction within 85% of `max_side` is the final size), otherwise
+   resizes with LANCZOS to `max_side` (never upscaling), flattens alpha onto white,
+   converts to sRGB and applies the EXIF orientation;
+5. encodes the stored copy and a thumbnail as baseline JPEG with optimised Huffman
+   tables and no metadata at all: no EXIF, GPS, XMP, comment or ICC profile.
+   Measured on a 2000x1500 photo at quality 65: baseline 7.5 ms / 294 kB, optimised
+   13 ms / 277 kB, progressive 31 ms / 274 kB. Progressive's one gain, a coarse
+   picture while the rest loads, is already had from the thumbnail the PWA shows
+   first, so it is not worth its time.
 
 Colour: an embedded ICC profile that is not sRGB (Display P3 from iPhones, Adobe RGB,
 CMYK press profiles) is converted to sRGB with LittleCMS, and the output carries no
@@ -19,28 +24,46 @@ profile, so every viewer shows it as sRGB. The conversion runs on the already
 downscaled image (tens of milliseconds) and only when such a profile is present;
 browser-compressed uploads from the PWA have none.
 
-Time bound: Pillow and the C decoders under it cannot be interrupted from Python, and
-decode time is not bounded by the pixel count alone (a progressive JPEG can carry
-thousands of scans, a HEIF grid thousands of tiles). So all parsing and decoding of the
-upload happens in a short-lived child interpreter that is killed when
-`ImageLimits.decode_timeout_s` runs out. The child also isolates the API process from
-decoder crashes (a segfault becomes `ImageInvalid`, not a dead server) and hands its
-decode buffers back to the OS when it exits. Considered and rejected:
+Time bound and isolation: Pillow and the C decoders under it cannot be interrupted
+from Python, and decode time is not bounded by the pixel count alone (a progressive
+JPEG can carry thousands of scans, a HEIF grid thousands of tiles). So all parsing and
+decoding of upload bytes happens in child interpreters, `python -I storage/images.py
+--serve`, which the API process can kill. A child also isolates the API process from
+decoder crashes (a segfault becomes `ImageInvalid`, not a dead server).
+
+The children are long-lived (storage/child_pool.py): starting an interpreter and
+importing Pillow cost about 70 ms, as much as decoding a 12 MP JPEG at half size. What
+keeps each one killable is that it serves one request at a time and belongs to one
+caller while it does: the caller writes the request and waits with poll() on the
+child's pipes until the reply is complete or `ImageLimits.decode_timeout_s` has
+passed. On timeout that one child is SIGKILLed and reaped (`ImageTimeout`); a child
+that dies mid-request is reaped and its signal decides the error; either way it is
+never handed out again and the next request starts a fresh one. Other children and
+their callers are untouched. Children are recycled after a number of requests or when
+their memory grows (decoders and malloc keep what the largest file needed), and exit
+when their stdin closes, so they never outlive the API process by more than the
+request in hand; a CPU-time rlimit, re-armed per request, stops that one if it spins.
+Considered and rejected:
 
 - a thread: cannot be stopped, so a hostile file would pin a core for ever;
-- a process pool: a stuck worker cannot be killed without breaking the whole pool;
+- concurrent.futures' process pool: a stuck worker cannot be killed without breaking
+  the whole pool, and everything crosses as a pickle;
 - multiprocessing's fork/forkserver/spawn: fork is unsafe in a threaded server, and
-  the other two re-import the caller's `__main__` module in every child.
+  the other two re-import the caller's `__main__` module in every child;
+- a fresh child per photo (the first version): simple, but the interpreter start was
+  a third of the time of a typical upload.
 
-The child is `python -I storage/images.py`: isolated mode, so neither the environment
-nor the working directory can change what it imports, and only this file plus Pillow is
-loaded. Interpreter start and imports cost about 70 ms per photo (measured), against
-about 400 ms for the whole of a 12 MP JPEG. The child answers with a length-prefixed
-JSON header and raw JPEG bytes, never a pickle, so even a decoder exploited into
-running code in the child cannot run code in the API process. A child peaks at about
-120 MB for a 48 MP JPEG and 280 MB for a 49 MP PNG, so callers should bound concurrency
-with a small capacity limiter (about the number of cores) rather than the default
-thread pool size.
+The child runs in isolated mode (-I), so neither the environment nor the working
+directory can change what it imports, and only this file plus Pillow is loaded.
+Requests are a length-prefixed JSON header plus the raw upload; replies a
+length-prefixed JSON header plus the raw JPEG bytes; never a pickle, so a decoder
+exploited into running code in a child cannot run code in the API process, and every
+reply is checked before it is believed. Such a child could see the uploads that follow
+on it until it is recycled; that is the price of not paying an interpreter per photo,
+and it is bounded by the recycling. A child peaks at about 120 MB for a 48 MP JPEG and
+280 MB for a 49 MP PNG, so callers bound concurrency with a small capacity limiter
+(about the number of cores); the pool keeps that many idle children and starts extra
+ones for a burst, which exit after their request.
 
 Known limit: JPEG and WebP scan data carry no checksum, so garbage in the middle of a
 JPEG's compressed data decodes to a smeared band, as in any browser or gallery, rather
@@ -50,6 +73,7 @@ chunk CRCs are checked) are refused.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import dataclasses
 import hashlib
@@ -60,8 +84,9 @@ import math
 import os
 import re
 import signal
-import subprocess
 import sys
+import threading
+import time
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -121,7 +146,8 @@ class ImageLimits:
     # 65 (tests/unit/test_images.py builds it).
     quality: int = 65
     thumb_quality: int = 70
-    # Wall clock for the whole child, interpreter start included.
+    # Wall clock for one upload, from handing it to a child to the end of the reply
+    # (a fresh child's interpreter start included, when no idle one was there).
     decode_timeout_s: float = 10.0
 
     def __post_init__(self) -> None:
@@ -217,39 +243,112 @@ def sniff_format(head: bytes) -> str | None:
 
 # ------------------------------------------------------------------- the public call
 
+_SCRIPT: Final = str(Path(__file__).resolve())
+# A child serves this many uploads before it is replaced...
+_REQUESTS_PER_CHILD: Final = 200
+# ...or fewer, if after a reply it holds more memory than this. An idle child with
+# Pillow and pillow-heif loaded is about 60 MB; a 12 MP JPEG leaves it about the same,
+# a 48 MP PNG several times that.
+_MAX_CHILD_RSS: Final = 300 * 1024 * 1024
+# Sanity bound on a request's JSON header, read by the child before anything else.
+_MAX_REQUEST_HEADER: Final = 64 * 1024
+
+
+class ImageWorkers:
+    """Decoder children for `process_image`: up to `size` kept idle, started on demand.
+
+    `process_image` uses one shared set sized to the cores; tests make their own (with
+    `executable` standing in for the interpreter).
+    """
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        executable: str | None = None,
+        requests_per_child: int = _REQUESTS_PER_CHILD,
+        max_rss: int = _MAX_CHILD_RSS,
+    ) -> None:
+        # Imported here, not at the top: a child runs this file isolated (-I), with no
+        # project folder on its path, and never needs the pool.
+        from storage.child_pool import ChildPool
+
+        argv = [executable or sys.executable, "-I", _SCRIPT, "--serve"]
+        self._pool = ChildPool(argv, size, requests_per_child=requests_per_child, max_rss=max_rss)
+
+    def process(self, data: bytes, limits: ImageLimits = ImageLimits()) -> ProcessedImage:
+        """See `process_image`."""
+        from storage.child_pool import ChildDied, ChildTimeout
+
+        fmt = sniff_format(data[:_SNIFF_BYTES])
+        if fmt is None:
+            raise ImageInvalid("not a JPEG, PNG, WebP, HEIF or AVIF image")
+        deadline = time.monotonic() + limits.decode_timeout_s
+        header = json.dumps(
+            {"format": fmt, "limits": dataclasses.asdict(limits), "length": len(data)}
+        ).encode()
+        request = (len(header).to_bytes(4, "big"), header, data)
+        try:
+            with self._pool.lease() as child:
+                reply = child.exchange(request, deadline)
+                try:
+                    return _parse_reply(reply)
+                except ImageError as exc:
+                    # A refusal is a proper answer: the child stays in service.
+                    refused, stderr = exc, child.stderr
+        except ChildTimeout:
+            raise ImageTimeout(f"decoding took longer than {limits.decode_timeout_s:g} s") from None
+        except ChildDied as died:
+            if died.returncode < 0:
+                raise _killed(-died.returncode, died.stderr) from None
+            raise RuntimeError(
+                f"image worker exited with status {died.returncode}: {_tail(died.stderr)}"
+            ) from None
+        # The decoder's own words (on stderr) are what explains a refused photo later.
+        logger.info("image refused (%s): %s", refused.code, _tail(stderr) or refused)
+        raise refused
+
+    def idle_pids(self) -> list[int]:
+        return self._pool.idle_pids()
+
+    def close(self) -> None:
+        self._pool.close()
+
+
+_workers: ImageWorkers | None = None
+_workers_lock = threading.Lock()
+
+
+def _shared_workers() -> ImageWorkers:
+    global _workers
+    workers = _workers
+    if workers is None:
+        with _workers_lock:
+            if _workers is None:
+                _workers = ImageWorkers(os.cpu_count() or 1)
+                atexit.register(_workers.close)
+            workers = _workers
+    return workers
+
+
+def _forget_workers() -> None:
+    # In a forked process the children (and the lock's state) belong to the parent;
+    # this process starts its own on first use.
+    global _workers, _workers_lock
+    _workers, _workers_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_workers)
+
 
 def process_image(data: bytes, limits: ImageLimits = ImageLimits()) -> ProcessedImage:
     """Turn upload bytes into the stored JPEG, its thumbnail and the original's metadata.
 
     Raises `ImageInvalid`, `ImageTooLarge` or `ImageTimeout` for a bad upload. Anything
-    else (RuntimeError, OSError) is a fault of this server, not of the file.
+    else (RuntimeError, OSError) is a fault of this server, not of the file. Safe to call
+    from many threads at once; each call has a child to itself.
     """
-    fmt = sniff_format(data[:_SNIFF_BYTES])
-    if fmt is None:
-        raise ImageInvalid("not a JPEG, PNG, WebP, HEIF or AVIF image")
-    args = json.dumps({"format": fmt, "limits": dataclasses.asdict(limits)})
-    try:
-        # Fixed argv, no shell; the untrusted bytes only ever travel on stdin.
-        proc = subprocess.run(  # noqa: S603
-            [sys.executable, "-I", str(Path(__file__).resolve()), args],
-            input=data,
-            capture_output=True,
-            timeout=limits.decode_timeout_s,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        # run() has already killed and reaped the child.
-        raise ImageTimeout(f"decoding took longer than {limits.decode_timeout_s:g} s") from None
-    if proc.returncode < 0:
-        raise _killed(-proc.returncode, proc.stderr)
-    if proc.returncode != 0:
-        raise RuntimeError(f"image worker failed to start: {_tail(proc.stderr)}")
-    try:
-        return _parse_reply(proc.stdout)
-    except ImageError as exc:
-        # The decoder's own words (on stderr) are what explains a refused photo later.
-        logger.info("image refused (%s): %s", exc.code, _tail(proc.stderr) or exc)
-        raise
+    return _shared_workers().process(data, limits)
 
 
 def _killed(signum: int, stderr: bytes) -> ImageError:
@@ -342,67 +441,103 @@ def _opt_float(value: object) -> float | None:
 # ------------------------------------------------------------------------ the child
 
 
-def _worker_main() -> None:
-    """Entry point of the child interpreter: one upload on stdin, one reply on stdout."""
+def _serve() -> None:
+    """A child's main loop: one request at a time from stdin, each reply to stdout.
+
+    Returns when stdin closes, which is how the parent retires a child, and also what
+    happens when the parent dies.
+    """
     import resource
 
     # Keep the reply channel private: anything a C library prints goes to stderr.
-    reply = os.fdopen(os.dup(1), "wb")
+    replies = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
+    requests = sys.stdin.buffer
+    # No core files from decoders that crash on hostile input.
+    _lower_soft_limit(resource.RLIMIT_CORE, 0)
+    while True:
+        head = requests.read(4)
+        if not head:
+            return
+        size = int.from_bytes(_exactly(head, 4), "big")
+        if size > _MAX_REQUEST_HEADER:
+            raise SystemExit("request header too long")
+        params = json.loads(_exactly(requests.read(size), size))
+        length = int(params["length"])
+        data = _exactly(requests.read(length), length)
+        limits = ImageLimits(**params["limits"])
+        _arm_cpu_limit(limits)
+        out = _answer(data, str(params["format"]), limits)
+        replies.write(len(out).to_bytes(4, "big") + out)
+        replies.flush()
 
-    params = json.loads(sys.argv[1])
-    limits = ImageLimits(**params["limits"])
-    fmt = str(params["format"])
-    # A backstop for a child orphaned before the parent could kill it: the kernel stops
-    # it once it has had the wall-clock budget on every core. No core files from
-    # decoders that crash on hostile input. Only soft limits, which are always ours to
-    # lower, so a container's own hard limits cannot make this fail.
-    cpu = math.ceil(limits.decode_timeout_s * (os.cpu_count() or 1)) + 1
-    for kind, soft in ((resource.RLIMIT_CPU, cpu), (resource.RLIMIT_CORE, 0)):
-        current, hard = resource.getrlimit(kind)
-        if current == resource.RLIM_INFINITY or current > soft:
-            resource.setrlimit(kind, (soft, hard))
 
-    data = sys.stdin.buffer.read()
+def _exactly(chunk: bytes, size: int) -> bytes:
+    if len(chunk) != size:
+        # The parent never sends part of a request; it died while sending.
+        raise SystemExit("request cut short")
+    return chunk
+
+
+def _lower_soft_limit(kind: int, soft: int) -> None:
+    import resource
+
+    # Only ever lowered, so a container's own limits cannot make this fail.
+    current, hard = resource.getrlimit(kind)
+    if current == resource.RLIM_INFINITY or current > soft:
+        resource.setrlimit(kind, (soft, hard))
+
+
+def _arm_cpu_limit(limits: ImageLimits) -> None:
+    """Allow this request the wall-clock budget on every core, counted from now.
+
+    A backstop for a child whose parent died before it could kill it: the kernel sends
+    SIGXCPU once the soft limit passes. The parent, if alive, kills sooner. The soft
+    limit moves up per request (up to the hard limit, which is not ours to change).
+    """
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    budget = limits.decode_timeout_s * (os.cpu_count() or 1) + 1
+    soft = math.ceil(usage.ru_utime + usage.ru_stime + budget)
+    _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
+def _answer(data: bytes, fmt: str, limits: ImageLimits) -> bytes:
+    """The reply frame for one upload: the result, or the refusal with its code."""
     try:
         full, thumb, meta = _render(data, fmt, limits)
     except ImageError as exc:
-        out = _frame({"ok": False, "code": exc.code, "message": str(exc)})
+        return _frame({"ok": False, "code": exc.code, "message": str(exc)})
     except MemoryError:
-        out = _frame({"ok": False, "code": ImageTooLarge.code, "message": "image too large"})
+        return _frame({"ok": False, "code": ImageTooLarge.code, "message": "image too large"})
     except Exception as exc:
         # Pillow and the codecs signal bad input with a zoo of exception types
         # (OSError, SyntaxError, ValueError, EOFError, struct.error, ...).
         print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
-        out = _frame(
+        return _frame(
             {
                 "ok": False,
                 "code": ImageInvalid.code,
                 "message": f"truncated, corrupt or unsupported {fmt} image",
             }
         )
-    else:
-        out = _frame(
-            {
-                "ok": True,
-                "full": {"width": full.width, "height": full.height, "length": len(full.data)},
-                "thumb": {
-                    "width": thumb.width,
-                    "height": thumb.height,
-                    "length": len(thumb.data),
-                },
-                "meta": {
-                    **dataclasses.asdict(meta),
-                    "captured_at": None
-                    if meta.captured_at is None
-                    else meta.captured_at.isoformat(),
-                },
+    return _frame(
+        {
+            "ok": True,
+            "full": {"width": full.width, "height": full.height, "length": len(full.data)},
+            "thumb": {"width": thumb.width, "height": thumb.height, "length": len(thumb.data)},
+            "meta": {
+                **dataclasses.asdict(meta),
+                "captured_at": None if meta.captured_at is None else meta.captured_at.isoformat(),
             },
-            full.data,
-            thumb.data,
-        )
-    with reply:
-        reply.write(out)
+        },
+        full.data,
+        thumb.data,
+    )
 
 
 @dataclass(frozen=True)
@@ -421,8 +556,13 @@ _PILLOW_FORMATS: Final[Mapping[str, str]] = {
 }
 
 
+_REGISTERED: set[str] = set()
+
+
 def _register_plugin(fmt: str) -> None:
     """Make HEIF or AVIF openable; only the child ever parses upload bytes."""
+    if fmt in _REGISTERED:
+        return
     if fmt == "heif":
         import pillow_heif
 
@@ -435,6 +575,7 @@ def _register_plugin(fmt: str) -> None:
         # registers on import but only works in a build with libavif.
         if not features.check("avif"):
             raise ImageInvalid("AVIF images are not supported on this server")
+    _REGISTERED.add(fmt)
 
 
 def _render(data: bytes, fmt: str, limits: ImageLimits) -> tuple[_Jpeg, _Jpeg, ImageMeta]:
@@ -468,10 +609,15 @@ def _render_open(
 
     target = _fit(width, height, limits.max_side)
     if fmt == "jpeg" and target != (width, height):
-        # libjpeg skips DCT coefficients to decode at 1/2, 1/4 or 1/8 scale; draft
-        # never goes below `target`, so LANCZOS still does the final step. It works
-        # in stored (unrotated) coordinates, as does everything up to the transpose.
-        img.draft("RGB", target)
+        # libjpeg skips DCT coefficients to decode at 1/2, 1/4 or 1/8 scale. When one of
+        # those lands just under the limit (a 4000 or 4032 px phone photo at 1/2, a
+        # 50 MP one at 1/4), it is the result: no resampling pass at all. Otherwise draft
+        # never goes below `target` and LANCZOS does the final step. It works in stored
+        # (unrotated) coordinates, as does everything up to the transpose.
+        reduced = _draft_size(width, height, limits.max_side)
+        img.draft("RGB", reduced or target)
+        if reduced is not None and img.size == reduced:
+            target = reduced
     img.load()
 
     # Only after load(): Pillow's PNG reader decodes to look for EXIF stored after the
@@ -509,6 +655,21 @@ def _render_open(
         source_height=upright[1],
     )
     return _encode_jpeg(frame, limits.quality), _encode_jpeg(thumb, limits.thumb_quality), meta
+
+
+# A decoder reduction whose long side is at least this share of the limit is taken as
+# the final size (e.g. 2000 or 2016 px for a 2048 limit): the few per cent smaller are
+# invisible, a full-resolution decode plus a resampling pass costs about 4x the time.
+_DRAFT_ACCEPT = 0.85
+
+
+def _draft_size(width: int, height: int, side: int) -> tuple[int, int] | None:
+    """The 1/2, 1/4 or 1/8 JPEG reduction that fits within `side` and is close to it."""
+    for scale in (8, 4, 2):
+        w, h = -(-width // scale), -(-height // scale)  # libjpeg rounds up
+        if _DRAFT_ACCEPT * side <= max(w, h) <= side:
+            return w, h
+    return None
 
 
 def _fit(width: int, height: int, side: int) -> tuple[int, int]:
@@ -598,14 +759,8 @@ def _encode_jpeg(img: Image.Image, quality: int) -> _Jpeg:
     # Pillow re-emits a source JPEG comment from `info`; start from nothing.
     img.info.clear()
     buf = io.BytesIO()
-    img.save(
-        buf,
-        format="JPEG",
-        quality=quality,
-        optimize=True,
-        progressive=True,
-        subsampling="4:2:0",
-    )
+    # Baseline with optimised Huffman tables: see the module docstring for the numbers.
+    img.save(buf, format="JPEG", quality=quality, optimize=True, subsampling="4:2:0")
     return _Jpeg(buf.getvalue(), img.width, img.height)
 
 
@@ -703,5 +858,7 @@ def _coordinate(
 
 
 if __name__ == "__main__":
+    if sys.argv[1:] != ["--serve"]:
+        raise SystemExit("usage: python -I storage/images.py --serve (process_image starts it)")
     with contextlib.suppress(BrokenPipeError):
-        _worker_main()
+        _serve()

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import os
 import random
+import signal
 import stat
 import struct
+import subprocess
+import sys
+import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from itertools import pairwise
 from pathlib import Path
 
 import pillow_heif
@@ -22,6 +28,8 @@ import pytest
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageOps, ImageStat
 from PIL.TiffImagePlugin import IFDRational
 
+import storage.images as images_module
+from storage.child_pool import Child
 from storage.images import (
     ImageError,
     ImageInvalid,
@@ -29,6 +37,7 @@ from storage.images import (
     ImageMeta,
     ImageTimeout,
     ImageTooLarge,
+    ImageWorkers,
     process_image,
     sniff_format,
 )
@@ -143,8 +152,9 @@ def test_phone_photo_is_upright_small_and_stripped(phone_jpeg: bytes) -> None:
         f"{len(result.thumb.data) / 1000:.1f} kB, {elapsed * 1000:.0f} ms"
     )
 
-    # Orientation 6 turns the 4000x3000 sensor image into a 1536x2048 portrait.
-    assert (result.full.width, result.full.height) == (1536, 2048)
+    # Orientation 6 turns the 4000x3000 sensor image into a portrait; libjpeg's 1/2
+    # reduction (2000 px, within 85% of the 2048 limit) is the final size.
+    assert (result.full.width, result.full.height) == (1500, 2000)
     assert (result.thumb.width, result.thumb.height) == (240, 320)
     assert len(result.full.data) < 300_000
     assert_clean_jpeg(result)
@@ -599,7 +609,17 @@ def test_entropy_damage_in_a_jpeg_decodes_like_a_browser_would() -> None:
     assert (result.full.width, result.full.height) == (1200, 900)
 
 
-# -------------------------------------------------------------------- time and crashes
+# ------------------------------------------------------------- the decoder children
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+
+
+@pytest.fixture
+def workers() -> Iterator[ImageWorkers]:
+    """A pool of its own, so a test sees exactly the children it caused."""
+    pool = ImageWorkers(2)
+    yield pool
+    pool.close()
 
 
 def _children(needle: bytes) -> list[int]:
@@ -617,15 +637,9 @@ def _children(needle: bytes) -> list[int]:
     return pids
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-def test_slow_decode_times_out_and_the_worker_is_gone(phone_jpeg: bytes) -> None:
-    started = time.perf_counter()
-    with pytest.raises(ImageTimeout) as caught:
-        process_image(phone_jpeg, ImageLimits(decode_timeout_s=0.05))
-    assert time.perf_counter() - started < 1.0
-    assert caught.value.code == "image_timeout"
-    assert caught.value.status == 422
-    assert _children(b"images.py") == []
+def _gone(pid: int) -> bool:
+    """Exited and reaped: a zombie would still have its /proc entry."""
+    return not Path(f"/proc/{pid}").exists()
 
 
 def _fake_python(tmp_path: Path, script: str) -> str:
@@ -635,17 +649,69 @@ def _fake_python(tmp_path: Path, script: str) -> str:
     return str(path)
 
 
-@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
-def test_a_stuck_decoder_is_killed(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_photo: Image.Image
+# A stand-in child that speaks the protocol: it reads one request and answers with the
+# reply the test wrote into REPLY (Python source for a bytes value).
+_SCRIPTED_CHILD = """
+import json, sys
+stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+def frame(header, *blobs):
+    head = json.dumps(header).encode()
+    return len(head).to_bytes(4, "big") + head + b"".join(blobs)
+def wrap(payload):
+    return len(payload).to_bytes(4, "big") + payload
+READ_FIRST = {read_first}
+if READ_FIRST:
+    size = int.from_bytes(stdin.read(4), "big")
+    stdin.read(json.loads(stdin.read(size))["length"])
+stdout.write({reply})
+stdout.flush()
+stdin.read()
+"""
+
+
+def _scripted(tmp_path: Path, reply: str, *, read_first: bool = True) -> ImageWorkers:
+    child = tmp_path / "child.py"
+    child.write_text(_SCRIPTED_CHILD.format(reply=reply, read_first=read_first))
+    return ImageWorkers(1, executable=_fake_python(tmp_path, f"exec {sys.executable} {child}"))
+
+
+@needs_proc
+def test_slow_decode_times_out_and_that_child_is_replaced(
+    workers: ImageWorkers, phone_jpeg: bytes, small_photo: Image.Image
 ) -> None:
-    """A worker that never answers (a decoder spinning on a hostile file) is killed."""
-    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, "exec sleep 37"))
+    small = encode(small_photo, "JPEG")
+    workers.process(small)
+    [warm] = workers.idle_pids()
+    started = time.perf_counter()
+    with pytest.raises(ImageTimeout) as caught:
+        # No machine decodes 12 MP in 10 ms; the warm child is the one that gets it.
+        workers.process(phone_jpeg, ImageLimits(decode_timeout_s=0.01))
+    assert time.perf_counter() - started < 1.0
+    assert caught.value.code == "image_timeout"
+    assert caught.value.status == 422
+    assert _gone(warm)
+    assert workers.idle_pids() == []
+    assert workers.process(small).full.width == 800
+    [fresh] = workers.idle_pids()
+    assert fresh != warm
+
+
+@needs_proc
+def test_a_stuck_decoder_is_killed(tmp_path: Path, small_photo: Image.Image) -> None:
+    """A child that never answers (a decoder spinning on a hostile file) is killed.
+
+    `sleep` never reads its stdin either, so this also covers a request too big for
+    the pipe, which must not block the caller past the deadline.
+    """
+    pool = ImageWorkers(1, executable=_fake_python(tmp_path, "exec sleep 37"))
+    data = encode(small_photo, "PNG")
+    assert len(data) > 500_000  # many times a pipe's buffer
     started = time.perf_counter()
     with pytest.raises(ImageTimeout):
-        process_image(encode(small_photo, "JPEG"), ImageLimits(decode_timeout_s=0.5))
+        pool.process(data, ImageLimits(decode_timeout_s=0.5))
     assert 0.5 <= time.perf_counter() - started < 2.0
     assert _children(b"sleep\x0037") == []
+    assert pool.idle_pids() == []
 
 
 @pytest.mark.parametrize(
@@ -658,31 +724,226 @@ def test_a_stuck_decoder_is_killed(
     ],
 )
 def test_decoder_killed_by_a_signal(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    small_photo: Image.Image,
-    signal_name: str,
-    error: type[ImageError],
+    tmp_path: Path, small_photo: Image.Image, signal_name: str, error: type[ImageError]
 ) -> None:
-    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, f"kill -{signal_name} $$"))
+    pool = ImageWorkers(1, executable=_fake_python(tmp_path, f"kill -{signal_name} $$"))
     with pytest.raises(error):
-        process_image(encode(small_photo, "JPEG"))
+        pool.process(encode(small_photo, "JPEG"))
+    assert pool.idle_pids() == []
+
+
+@needs_proc
+def test_a_crashed_child_is_replaced(tmp_path: Path, small_photo: Image.Image) -> None:
+    """The first child segfaults mid-request; the next request gets a working one."""
+    flag = tmp_path / "crash-once"
+    flag.touch()
+    pool = ImageWorkers(
+        1,
+        executable=_fake_python(
+            tmp_path,
+            f'if [ -e {flag} ]; then rm {flag}; kill -SEGV $$; fi\nexec {sys.executable} "$@"',
+        ),
+    )
+    data = encode(small_photo, "JPEG")
+    with pytest.raises(ImageInvalid):
+        pool.process(data)
+    assert not flag.exists()
+    assert pool.process(data).full.width == 800
+    assert len(pool.idle_pids()) == 1
+    pool.close()
+
+
+@needs_proc
+def test_an_idle_child_that_died_is_not_handed_out(
+    workers: ImageWorkers, small_photo: Image.Image
+) -> None:
+    data = encode(small_photo, "JPEG")
+    workers.process(data)
+    [first] = workers.idle_pids()
+    os.kill(first, signal.SIGKILL)
+    # Dead but not yet reaped (a zombie), as an idle child the OOM killer chose would be.
+    deadline = time.monotonic() + 5
+    while Path(f"/proc/{first}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert workers.process(data).full.width == 800
+    [second] = workers.idle_pids()
+    assert second != first
+    assert _gone(first)
+
+
+@needs_proc
+def test_children_are_recycled_after_n_requests(small_photo: Image.Image) -> None:
+    pool = ImageWorkers(1, requests_per_child=2)
+    data = encode(small_photo, "JPEG")
+    pool.process(data)
+    [first] = pool.idle_pids()
+    pool.process(data)
+    assert pool.idle_pids() == []
+    assert _gone(first)
+    pool.process(data)
+    assert pool.idle_pids() not in ([], [first])
+    pool.close()
+
+
+@needs_proc
+def test_children_are_recycled_when_they_hold_too_much_memory(small_photo: Image.Image) -> None:
+    data = encode(small_photo, "JPEG")
+    lean = ImageWorkers(1, max_rss=1)
+    lean.process(data)
+    assert lean.idle_pids() == []
+    roomy = ImageWorkers(1, max_rss=10**12)
+    roomy.process(data)
+    assert len(roomy.idle_pids()) == 1
+    roomy.close()
+
+
+def test_concurrent_calls_each_get_a_child_of_their_own(
+    workers: ImageWorkers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More callers than idle children: every one gets its own image back, no child
+    ever holds two requests at once, and only `size` children stay."""
+    spans: list[tuple[int, float, float]] = []
+    lock = threading.Lock()
+    exchange = Child.exchange
+
+    def timed(child: Child, request: Sequence[bytes], deadline: float) -> bytes:
+        started = time.monotonic()
+        try:
+            return exchange(child, request, deadline)
+        finally:
+            with lock:
+                spans.append((child.pid, started, time.monotonic()))
+
+    monkeypatch.setattr(Child, "exchange", timed)
+    sizes = [(640 + 32 * i, 480 - 16 * i) for i in range(6)]
+    uploads = {size: encode(photo(*size, seed=i), "JPEG") for i, size in enumerate(sizes)}
+    jobs = [size for size in sizes for _ in range(3)]
+    random.Random(4).shuffle(jobs)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        results = list(pool.map(lambda size: workers.process(uploads[size]), jobs))
+    assert [(r.full.width, r.full.height) for r in results] == jobs
+    assert len(spans) == len(jobs)
+    for pid in {pid for pid, _, _ in spans}:
+        mine = sorted((start, end) for p, start, end in spans if p == pid)
+        assert all(prev[1] <= nxt[0] for prev, nxt in pairwise(mine))
+    assert len(workers.idle_pids()) <= 2
+
+
+@needs_proc
+def test_cpu_limit_is_armed_per_request(workers: ImageWorkers, small_photo: Image.Image) -> None:
+    """The RLIMIT_CPU backstop is CPU used so far plus this request's budget."""
+    data = encode(small_photo, "JPEG")
+    cores = os.cpu_count() or 1
+
+    def soft_cpu_limit() -> int:
+        [pid] = workers.idle_pids()
+        for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+            if line.startswith("Max cpu time"):
+                return int(line.split()[3])
+        raise AssertionError("no cpu limit line")
+
+    workers.process(data, ImageLimits(decode_timeout_s=2))
+    first = soft_cpu_limit() - (2 * cores + 1)
+    workers.process(data, ImageLimits(decode_timeout_s=7))
+    second = soft_cpu_limit() - (7 * cores + 1)
+    # What is left is the CPU time the child had used when each request came in.
+    assert 1 <= first <= second < 60
+
+
+def test_a_child_exits_when_its_stdin_closes() -> None:
+    """Which is also what happens to idle children when the API process dies."""
+    child = subprocess.Popen(
+        [sys.executable, "-I", images_module.__file__, "--serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    child.stdin.close()
+    assert child.wait(timeout=10) == 0
+    assert child.stdout.read() == b""
+    child.stdout.close()
 
 
 def test_worker_that_cannot_start_is_a_server_fault(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_photo: Image.Image
+    tmp_path: Path, small_photo: Image.Image
 ) -> None:
-    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, "echo broken >&2; exit 1"))
+    pool = ImageWorkers(1, executable=_fake_python(tmp_path, "echo broken >&2; exit 1"))
     with pytest.raises(RuntimeError, match="broken"):
-        process_image(encode(small_photo, "JPEG"))
+        pool.process(encode(small_photo, "JPEG"))
 
 
-def test_garbled_worker_reply_is_a_server_fault(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_photo: Image.Image
+@pytest.mark.parametrize(
+    ("reply", "read_first"),
+    [
+        ("b'hello world'", True),  # no frame at all (an absurd length)
+        ("wrap(b'{\"ok\": true')", True),  # a frame, but not JSON
+        ("wrap(b'[1, 2]')", True),  # JSON, but not an object
+        # Blob lengths that do not add up to what was sent.
+        (
+            "wrap(frame({'ok': True, 'full': {'width': 1, 'height': 1, 'length': 5},"
+            " 'thumb': {'width': 1, 'height': 1, 'length': 5}, 'meta': {}}, b'x' * 9))",
+            True,
+        ),
+        # Right lengths, a width that is not a number.
+        (
+            "wrap(frame({'ok': True, 'full': {'width': 'wide', 'height': 1, 'length': 1},"
+            " 'thumb': {'width': 1, 'height': 1, 'length': 1}, 'meta': {'captured_at': None,"
+            " 'lat': None, 'lon': None, 'orientation': 1, 'source_format': 'jpeg',"
+            " 'source_width': 1, 'source_height': 1}}, b'ab'))",
+            True,
+        ),
+        # A source format we never produce.
+        (
+            "wrap(frame({'ok': True, 'full': {'width': 1, 'height': 1, 'length': 1},"
+            " 'thumb': {'width': 1, 'height': 1, 'length': 1}, 'meta': {'captured_at': None,"
+            " 'lat': None, 'lon': None, 'orientation': 1, 'source_format': 'exe',"
+            " 'source_width': 1, 'source_height': 1}}, b'ab'))",
+            True,
+        ),
+        # A proper refusal, followed by bytes nobody asked for.
+        ("wrap(frame({'ok': False, 'code': 'image_invalid'})) + b'more'", True),
+        # A proper refusal sent before the request was read.
+        ("wrap(frame({'ok': False, 'code': 'image_invalid'}))", False),
+    ],
+)
+def test_a_bad_reply_is_a_server_fault_and_retires_the_child(
+    tmp_path: Path, phone_jpeg: bytes, reply: str, read_first: bool
 ) -> None:
-    monkeypatch.setattr("sys.executable", _fake_python(tmp_path, "printf 'hello world'"))
+    pool = _scripted(tmp_path, reply, read_first=read_first)
     with pytest.raises(RuntimeError):
-        process_image(encode(small_photo, "JPEG"))
+        # Big enough (2.9 MB) that the request is still being written when a child
+        # that does not read it first answers.
+        pool.process(phone_jpeg)
+    assert pool.idle_pids() == []
+
+
+@pytest.mark.parametrize(
+    ("code", "error"),
+    [
+        ("image_too_large", ImageTooLarge),
+        ("image_timeout", ImageTimeout),
+        ("image_invalid", ImageInvalid),
+        ("something_else", ImageInvalid),
+    ],
+)
+def test_a_refusal_keeps_the_child(
+    tmp_path: Path, small_photo: Image.Image, code: str, error: type[ImageError]
+) -> None:
+    pool = _scripted(tmp_path, f"wrap(frame({{'ok': False, 'code': '{code}', 'message': 'no'}}))")
+    with pytest.raises(error, match="no"):
+        pool.process(encode(small_photo, "JPEG"))
+    assert len(pool.idle_pids()) == 1
+    pool.close()
+
+
+@needs_proc
+def test_shared_children_stay_within_the_core_count(small_photo: Image.Image) -> None:
+    data = encode(small_photo, "JPEG")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: process_image(data), range(16)))
+    assert 1 <= len(_children(b"images.py\x00--serve")) <= (os.cpu_count() or 1)
 
 
 def test_errors_carry_code_and_status() -> None:
@@ -716,4 +977,7 @@ def test_environment_cannot_redirect_the_worker(
     monkeypatch.setenv("PYTHONPATH", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     assert os.environ["PYTHONPATH"] == str(tmp_path)
-    assert process_image(encode(small_photo, "JPEG")).full.width == 800
+    # A pool of its own: its child starts now, in this environment.
+    pool = ImageWorkers(1)
+    assert pool.process(encode(small_photo, "JPEG")).full.width == 800
+    pool.close()
