@@ -4,7 +4,7 @@ api/domain/scan (which also asks the materials domain)."""
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Equipment, EquipmentEvent
@@ -17,9 +17,14 @@ from api.domain.equipment.ledger import (
 )
 from api.domain.equipment.schemas import EquipmentOut, OpenDefect
 from api.lib.context import Actor
+from api.lib.statements import PerActorStatements
 
 # A scan lists this many open defects; the item's history has the rest.
 SCAN_DEFECTS = 10
+
+_by_code = PerActorStatements(
+    lambda actor: ledger_query(actor).where(Equipment.code == bindparam("code"))
+)
 
 
 class EquipmentScan(msgspec.Struct, tag_field="kind", tag="equipment"):
@@ -37,7 +42,7 @@ class EquipmentScan(msgspec.Struct, tag_field="kind", tag="equipment"):
 async def scan_equipment(
     session: AsyncSession, actor: Actor, code: str, base: str
 ) -> EquipmentScan | None:
-    row = (await session.execute(ledger_query(actor).where(Equipment.code == code))).first()
+    row = (await session.execute(_by_code.get(actor), {"code": code})).first()
     if row is None:
         return None
     item = equipment_out(row._mapping, base)

@@ -7,6 +7,7 @@ from typing import Any
 
 import msgspec
 from litestar import Request
+from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import MaterialBatch
@@ -14,6 +15,11 @@ from api.domain.materials.schemas import BatchOut
 from api.domain.materials.services import BatchReader, batch_actions, batch_flags, batch_query
 from api.lib.context import Actor
 from api.lib.qr import public_base
+from api.lib.statements import PerActorStatements
+
+_by_code = PerActorStatements(
+    lambda actor: batch_query(actor).where(MaterialBatch.code == bindparam("code"))
+)
 
 
 class BatchScan(msgspec.Struct, tag_field="kind", tag="material_batch"):
@@ -36,7 +42,7 @@ def provide_reader(request: Request[Any, Any, Any]) -> BatchReader:
 async def scan_batch(
     session: AsyncSession, actor: Actor, code: str, reader: BatchReader
 ) -> BatchScan | None:
-    row = (await session.execute(batch_query(actor).where(MaterialBatch.code == code))).first()
+    row = (await session.execute(_by_code.get(actor), {"code": code})).first()
     if row is None:
         return None
     item = reader.out(row._mapping)
