@@ -18,7 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import EquipmentEventKind, Role
+from api.db.models import Equipment, EquipmentEventKind, Role
 from api.domain.equipment import events, imports, plans, services
 from api.domain.equipment.schemas import (
     DefectClose,
@@ -45,7 +45,7 @@ from api.lib.imports import (
     read_import,
     run_import,
 )
-from api.lib.label_responses import label_response, sheet_response
+from api.lib.label_responses import label_response, sheet_response, site_labels
 from api.lib.pagination import PageParams
 from api.lib.qr import public_base
 from api.lib.spreadsheets import write_xlsx
@@ -128,7 +128,16 @@ class EquipmentController(Controller):
         site_id: FromQuery[uuid.UUID],
         ids: FromQuery[list[uuid.UUID] | None] = None,
     ) -> Response[bytes]:
-        labels, site_name = await services.site_labels(db_session, actor, base, site_id, ids)
+        labels, site_name = await site_labels(
+            db_session,
+            actor,
+            base,
+            Equipment,
+            Equipment.name,
+            site_id,
+            ids,
+            default_filter=Equipment.is_active.is_(True),
+        )
         return await sheet_response(labels, f"{site_name}: equipment labels")
 
     @get(

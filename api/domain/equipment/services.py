@@ -29,7 +29,7 @@ from api.domain.equipment.schemas import (
 from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
-from api.lib.errors import Conflict, Invalid
+from api.lib.errors import Conflict
 from api.lib.labels import Label
 from api.lib.pagination import PageParams
 from api.lib.qr import fresh_codes, scan_url
@@ -174,10 +174,6 @@ async def patch_equipment(
     return await item_out(session, actor, item.id, base)
 
 
-# A sheet is for one print run; a whole ledger is printed site by site.
-MAX_SHEET_LABELS = 1000
-
-
 async def item_label(session: AsyncSession, actor: Actor, item_id: uuid.UUID, base: str) -> Label:
     row = (
         await session.execute(
@@ -193,31 +189,3 @@ async def item_label(session: AsyncSession, actor: Actor, item_id: uuid.UUID, ba
     if row is None:
         raise EquipmentNotFound()
     return Label(payload=scan_url(base, row.code), code=row.code, name=row.name)
-
-
-async def site_labels(
-    session: AsyncSession,
-    actor: Actor,
-    base: str,
-    site_id: uuid.UUID,
-    ids: list[uuid.UUID] | None,
-) -> tuple[list[Label], str]:
-    """Labels of a site's active items (or of the chosen ones), oldest first, as the
-    items were registered and are usually labelled."""
-    site = await get_visible_site(session, actor, site_id)
-    query = select(Equipment.code, Equipment.name).where(
-        Equipment.site_id == site.id, Equipment.company_id == actor.company_id
-    )
-    query = query.where(Equipment.id.in_(ids)) if ids else query.where(Equipment.is_active)
-    rows = (
-        await session.execute(
-            query.order_by(Equipment.created_at, Equipment.id).limit(MAX_SHEET_LABELS + 1)
-        )
-    ).all()
-    if len(rows) > MAX_SHEET_LABELS:
-        raise Invalid(
-            f"more than {MAX_SHEET_LABELS} labels; choose items with ids", code="too_many_labels"
-        )
-    return [
-        Label(payload=scan_url(base, r.code), code=r.code, name=r.name) for r in rows
-    ], site.name

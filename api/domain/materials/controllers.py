@@ -14,7 +14,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.db.models import Role
+from api.db.models import MaterialBatch, Role
 from api.domain.materials import certificates, receipts, services
 from api.domain.materials.imports import BATCH_IMPORT
 from api.domain.materials.scan import provide_reader
@@ -39,7 +39,7 @@ from api.lib.imports import (
     read_import,
     run_import,
 )
-from api.lib.label_responses import label_response, sheet_response
+from api.lib.label_responses import label_response, sheet_response, site_labels
 from api.lib.pagination import PageParams
 from api.lib.qr import public_base
 from api.lib.uploads import read_upload, upload_route
@@ -108,7 +108,10 @@ class BatchController(Controller):
         site_id: FromQuery[uuid.UUID],
         ids: FromQuery[list[uuid.UUID] | None] = None,
     ) -> Response[bytes]:
-        labels, site_name = await services.site_labels(db_session, actor, base, site_id, ids)
+        name = MaterialBatch.material + " · " + MaterialBatch.batch_no
+        labels, site_name = await site_labels(
+            db_session, actor, base, MaterialBatch, name, site_id, ids
+        )
         return await sheet_response(labels, f"{site_name}: material labels")
 
     @post(

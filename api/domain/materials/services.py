@@ -28,7 +28,7 @@ from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.dates import certificate_state, site_today
-from api.lib.errors import Conflict, Invalid, NotFound
+from api.lib.errors import Conflict, NotFound
 from api.lib.labels import Label
 from api.lib.pagination import PageParams
 from api.lib.qr import fresh_codes, scan_url
@@ -37,7 +37,6 @@ from storage.s3 import ObjectStore
 REGISTRARS = frozenset({Role.ADMIN, Role.MANAGER})
 # Whoever meets the delivery may photograph its certificate.
 CERTIFIERS = frozenset({Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN})
-MAX_SHEET_LABELS = 1000
 
 
 class BatchNotFound(NotFound):
@@ -253,31 +252,6 @@ async def batch_label(session: AsyncSession, actor: Actor, batch_id: uuid.UUID, 
 
 def _label(base: str, code: str, material: str, batch_no: str) -> Label:
     return Label(payload=scan_url(base, code), code=code, name=f"{material} · {batch_no}")
-
-
-async def site_labels(
-    session: AsyncSession,
-    actor: Actor,
-    base: str,
-    site_id: uuid.UUID,
-    ids: list[uuid.UUID] | None,
-) -> tuple[list[Label], str]:
-    site = await get_visible_site(session, actor, site_id)
-    query = select(MaterialBatch.code, MaterialBatch.material, MaterialBatch.batch_no).where(
-        MaterialBatch.site_id == site.id, MaterialBatch.company_id == actor.company_id
-    )
-    if ids:
-        query = query.where(MaterialBatch.id.in_(ids))
-    rows = (
-        await session.execute(
-            query.order_by(MaterialBatch.created_at, MaterialBatch.id).limit(MAX_SHEET_LABELS + 1)
-        )
-    ).all()
-    if len(rows) > MAX_SHEET_LABELS:
-        raise Invalid(
-            f"more than {MAX_SHEET_LABELS} labels; choose batches with ids", code="too_many_labels"
-        )
-    return [_label(base, r.code, r.material, r.batch_no) for r in rows], site.name
 
 
 async def visible_batch_id(session: AsyncSession, actor: Actor, batch_id: uuid.UUID) -> uuid.UUID:
