@@ -13,6 +13,7 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw, ImageFilter
 
+from api.config import ConfigError, Settings
 from api.lib.labels import Label, fit_text, label_png, label_sheet_html, label_svg
 from api.lib.qr import (
     ALPHABET,
@@ -187,3 +188,20 @@ def test_sheet_has_every_label_on_a4_pages() -> None:
     assert sheet.count('<section class="page">') == 2  # 20 per page
     assert "Scaffold clamp &lt;7&gt;" in sheet
     assert all(display_code(lab.code) in sheet for lab in labels)
+
+
+_ENV = {
+    "DATABASE_URL": "postgresql+asyncpg://u:p@localhost/db",
+    "S3_ACCESS_KEY_ID": "k",
+    "S3_SECRET_ACCESS_KEY": "s",
+    "SITECHECK_JWT_SECRET": "x" * 40,
+}
+
+
+def test_public_url_setting() -> None:
+    assert Settings.from_env(_ENV).public_url is None
+    env = {**_ENV, "SITECHECK_PUBLIC_URL": "https://sitecheck.example.cn/app/"}
+    assert Settings.from_env(env).public_url == "https://sitecheck.example.cn/app"
+    for bad in ("sitecheck.example.cn", "ftp://x.cn", "https://x.cn/?a=1", "https://"):
+        with pytest.raises(ConfigError, match="SITECHECK_PUBLIC_URL"):
+            Settings.from_env({**_ENV, "SITECHECK_PUBLIC_URL": bad})
