@@ -21,6 +21,7 @@ burst beyond that starts extra children, which exit after their request.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import math
 import os
 import select
@@ -36,6 +37,7 @@ MAX_REPLY: Final = 256 * 1024 * 1024
 # Kept from a child's stderr per request, for the log.
 _STDERR_KEEP: Final = 4096
 _CHUNK: Final = 1 << 20
+_PIPE_SIZE: Final = 1 << 20
 
 
 class ChildTimeout(Exception):
@@ -76,6 +78,12 @@ class Child:
         self._stdin, self._stdout, self._stderr = stdin.fileno(), stdout.fileno(), stderr.fileno()
         for fd in (self._stdin, self._stdout, self._stderr):
             os.set_blocking(fd, False)
+        for fd in (self._stdin, self._stdout):
+            # Linux: a 1 MB pipe instead of 64 kB moves a 3 MB photo in three turns of
+            # the two processes rather than fifty, each a wake-up that waits for a core
+            # on a busy machine. Best effort: the limit is the system's.
+            with contextlib.suppress(AttributeError, OSError):
+                fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, _PIPE_SIZE)
         self.served = 0
         self.stderr = b""
 

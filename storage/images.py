@@ -8,8 +8,9 @@
    alone, before a single pixel is decoded (Pillow's own bomb check is aligned with it);
 3. reads capture time, GPS and orientation from EXIF, tolerating any malformation;
 4. decodes, letting libjpeg downscale big JPEGs by 1/2, 1/4 or 1/8 while decoding
-   (draft mode; a reduction within 85% of `max_side` is the final size), otherwise
-   resizes with LANCZOS to `max_side` (never upscaling), flattens alpha onto white,
+   (draft mode); a reduction, or for other sources a whole-number box shrink, that
+   lands within 85% of `max_side` is the final size (4000 px becomes 2000), otherwise
+   LANCZOS resizes to `max_side` (never upscaling); then flattens alpha onto white,
    converts to sRGB and applies the EXIF orientation;
 5. encodes the stored copy and a thumbnail as baseline JPEG with optimised Huffman
    tables and no metadata at all: no EXIF, GPS, XMP, comment or ICC profile.
@@ -246,10 +247,11 @@ def sniff_format(head: bytes) -> str | None:
 _SCRIPT: Final = str(Path(__file__).resolve())
 # A child serves this many uploads before it is replaced...
 _REQUESTS_PER_CHILD: Final = 200
-# ...or fewer, if after a reply it holds more memory than this. An idle child with
-# Pillow and pillow-heif loaded is about 60 MB; a 12 MP JPEG leaves it about the same,
-# a 48 MP PNG several times that.
-_MAX_CHILD_RSS: Final = 300 * 1024 * 1024
+# ...or fewer, if after a reply it holds more memory than this. Measured resident size
+# of an idle child: 40 MB new, then after a 12 MP JPEG 65 MB, HEIC 115 MB, PNG 136 MB
+# (see _keep_freed_memory), after a 48 MP PNG 243 MB: 12 MP of any kind keeps its
+# child, the rare giant costs one interpreter start on the next upload.
+_MAX_CHILD_RSS: Final = 160 * 1024 * 1024
 # Sanity bound on a request's JSON header, read by the child before anything else.
 _MAX_REQUEST_HEADER: Final = 64 * 1024
 
@@ -455,6 +457,7 @@ def _serve() -> None:
     requests = sys.stdin.buffer
     # No core files from decoders that crash on hostile input.
     _lower_soft_limit(resource.RLIMIT_CORE, 0)
+    _keep_freed_memory()
     while True:
         head = requests.read(4)
         if not head:
@@ -470,6 +473,34 @@ def _serve() -> None:
         out = _answer(data, str(params["format"]), limits)
         replies.write(len(out).to_bytes(4, "big") + out)
         replies.flush()
+
+
+def _keep_freed_memory() -> None:
+    """Keep memory a request freed for the next one instead of handing it back.
+
+    Faulting fresh pages in for every photo is pure overhead: measured on a 12 MP
+    JPEG, Pillow's image blocks cost 17 ms of CPU per photo (of 78) and libjpeg's and
+    the request's buffers another 7 ms of kernel time (3,400 page faults). An idle
+    child then holds about 70 MB instead of 40 MB; recycling by RSS bounds it.
+    """
+    from PIL import _imaging  # what PIL.Image calls `core`: Pillow's block allocator
+
+    # Up to four 16 MB blocks (a 12 MP photo uses three) stay cached between images.
+    _imaging.set_blocks_max(4)
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):  # not glibc: keep the defaults
+        return
+    # glibc: serve allocations up to 32 MB from the heap rather than fresh mmaps, and
+    # give the heap's free top back to the kernel only past 64 MB.
+    mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+    mallopt(_M_TRIM_THRESHOLD, 64 << 20)
+
+
+_M_TRIM_THRESHOLD: Final = -1
+_M_MMAP_THRESHOLD: Final = -3
 
 
 def _exactly(chunk: bytes, size: int) -> bytes:
@@ -636,13 +667,21 @@ def _render_open(
 
     frame = _normalise_mode(img)
     if frame.size != target:
-        frame = frame.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        factor = _box_factor(frame.width, frame.height, limits.max_side)
+        if factor is not None:
+            # The same trade as the JPEG draft above, for every other source (HEIC,
+            # PNG, WebP): averaging k x k blocks takes 12 ms on 12 MP, LANCZOS 190 ms.
+            frame = frame.reduce(factor)
+        else:
+            frame = frame.resize(target, Image.Resampling.LANCZOS, reducing_gap=3.0)
     frame = _to_srgb(frame, icc if isinstance(icc, bytes) else None)
     if to_apply in _TRANSPOSE:
         frame = frame.transpose(_TRANSPOSE[to_apply])
 
     thumb_size = _fit(frame.width, frame.height, limits.thumb_side)
-    thumb = frame.resize(thumb_size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+    # A box shrink (4x4 from 2000 px) to within 1.5x of the size, then LANCZOS: 5 ms of
+    # CPU against 11 ms with reducing_gap=3.0, and no visible difference at 320 px.
+    thumb = frame.resize(thumb_size, Image.Resampling.LANCZOS, reducing_gap=1.5)
 
     upright = (height, width) if to_apply in (5, 6, 7, 8) else (width, height)
     meta = ImageMeta(
@@ -670,6 +709,16 @@ def _draft_size(width: int, height: int, side: int) -> tuple[int, int] | None:
         if _DRAFT_ACCEPT * side <= max(w, h) <= side:
             return w, h
     return None
+
+
+def _box_factor(width: int, height: int, side: int) -> int | None:
+    """The whole-number shrink that fits within `side` and is close to it, if any."""
+    long_side = max(width, height)
+    if long_side <= side:
+        return None
+    factor = -(-long_side // side)  # the smallest k with ceil(long_side / k) <= side
+    # Image.reduce, like libjpeg, keeps a last partial block: it rounds up.
+    return factor if -(-long_side // factor) >= _DRAFT_ACCEPT * side else None
 
 
 def _fit(width: int, height: int, side: int) -> tuple[int, int]:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pillow_heif
 import pytest
-from PIL import ExifTags, Image, ImageChops, ImageCms, ImageOps, ImageStat
+from PIL import ExifTags, Image, ImageChops, ImageCms, ImageFilter, ImageOps, ImageStat
 from PIL.TiffImagePlugin import IFDRational
 
 import storage.images as images_module
@@ -195,6 +195,38 @@ def test_draft_decoding_keeps_orientation() -> None:
     assert not is_red(px(out, out.width - 10, out.height - 10))
     assert result.meta.orientation == 8
     assert (result.meta.source_width, result.meta.source_height) == (3600, 4800)
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ((1200, 900), (600, 450)),  # halved: the box shrink is the whole resize
+        ((1500, 1000), (500, 334)),  # a third; the last partial block rounds up
+        ((1100, 800), (500, 364)),  # 1/3 would be 367 px, too far below: LANCZOS
+        ((560, 400), (500, 357)),  # no whole number fits: LANCZOS
+    ],
+)
+def test_whole_number_shrink_near_the_limit_is_the_final_size(
+    source: tuple[int, int], expected: tuple[int, int]
+) -> None:
+    img = photo(*source, seed=9)
+    side = max(expected)
+    # Quality 95, so what is compared below is the shrink, not JPEG's loss.
+    result = process_image(encode(img, "PNG"), ImageLimits(max_side=side, quality=95))
+    assert (result.full.width, result.full.height) == expected
+    out = opened(result.full.data)
+    assert is_red(px(out, 5, 5))
+    # Whichever way it was shrunk, it shows what LANCZOS would have shown, down to the
+    # pixel grid: no shift, no stretch. (The blur takes out the pixel-level noise of
+    # the test photo, on which box and LANCZOS filters differ.)
+    reference = img.resize(expected, Image.Resampling.LANCZOS)
+
+    def distance(a: Image.Image, b: Image.Image) -> float:
+        blur = ImageFilter.GaussianBlur(2)
+        return max(ImageStat.Stat(ImageChops.difference(a.filter(blur), b.filter(blur))).mean)
+
+    # Measured: 0.9 (LANCZOS), 0.9 (halved), 1.3 (a third); shifted by 2 px: over 6.
+    assert distance(reference, out) < 2 < distance(ImageChops.offset(reference, 2, 2), out)
 
 
 @pytest.mark.parametrize(
