@@ -328,19 +328,24 @@ def _shared_workers() -> ImageWorkers:
         with _workers_lock:
             if _workers is None:
                 _workers = ImageWorkers(os.cpu_count() or 1)
-                atexit.register(_workers.close)
             workers = _workers
     return workers
 
 
 def _forget_workers() -> None:
-    # In a forked process the children (and the lock's state) belong to the parent;
-    # this process starts its own on first use.
+    # In a forked process the children (and the lock's state) belong to the parent: it
+    # must neither use nor, at its exit, kill them; it starts its own on first use.
     global _workers, _workers_lock
     _workers, _workers_lock = None, threading.Lock()
 
 
+def _close_workers() -> None:
+    if _workers is not None:
+        _workers.close()
+
+
 os.register_at_fork(after_in_child=_forget_workers)
+atexit.register(_close_workers)
 
 
 def process_image(data: bytes, limits: ImageLimits = ImageLimits()) -> ProcessedImage:

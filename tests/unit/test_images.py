@@ -898,6 +898,27 @@ def test_a_child_exits_when_its_stdin_closes() -> None:
     child.stdout.close()
 
 
+@needs_proc
+def test_a_forked_process_leaves_the_parents_children_alone(small_photo: Image.Image) -> None:
+    """After fork() the shared children belong to the parent: the copy forgets them (so
+    it neither sends them requests nor kills them at its exit) and starts its own."""
+    process_image(encode(small_photo, "JPEG"))
+    assert images_module._workers is not None
+    parents = images_module._workers.idle_pids()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - runs in the forked copy
+        forgot = images_module._workers is None
+        os.write(write_end, b"yes" if forgot else b"no")
+        os._exit(0)
+    os.close(write_end)
+    assert os.read(read_end, 8) == b"yes"
+    os.close(read_end)
+    os.waitpid(pid, 0)
+    assert images_module._workers.idle_pids() == parents
+    assert all(Path(f"/proc/{child}").exists() for child in parents)
+
+
 def test_worker_that_cannot_start_is_a_server_fault(
     tmp_path: Path, small_photo: Image.Image
 ) -> None:
