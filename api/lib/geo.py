@@ -42,6 +42,14 @@ def check_point(lat: float, lon: float) -> None:
         raise CoordinatesInvalid(f"longitude {lon} is outside -180..180")
 
 
+def check_optional_point(lat: float | None, lon: float | None) -> None:
+    """An optional position (a photo or inspection may have none): both or neither."""
+    if (lat is None) != (lon is None):
+        raise CoordinatesInvalid("lat and lon come together or not at all")
+    if lat is not None and lon is not None:
+        check_point(lat, lon)
+
+
 def _check_position(pos: Any, where: str) -> None:
     if not isinstance(pos, list) or len(pos) not in (2, 3):
         raise GeofenceInvalid(f"{where}: a position must be [lon, lat]")

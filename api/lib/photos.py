@@ -38,7 +38,7 @@ from api.lib import audit
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
 from api.lib.errors import IdConflict, NotFound
-from api.lib.geo import CoordinatesInvalid, check_point
+from api.lib.geo import check_optional_point
 from storage.images import ImageLimits, ProcessedImage, process_image
 from storage.s3 import ObjectStore
 
@@ -69,7 +69,7 @@ class Ingested:
 _limiter: anyio.CapacityLimiter | None = None
 
 
-def _image_limiter(settings: Settings) -> anyio.CapacityLimiter:
+def image_limiter(settings: Settings) -> anyio.CapacityLimiter:
     # Each decode is a child process at full speed on one core; more at once than there
     # are cores only makes every upload slower.
     global _limiter
@@ -121,10 +121,7 @@ async def ingest_photo(
 ) -> Ingested:
     """Store `data` as photo `meta.id` on `site`; a resend of the same upload returns the
     row that exists (created=False), the same id with other content is `id_conflict`."""
-    if (meta.lat is None) != (meta.lon is None):
-        raise CoordinatesInvalid("lat and lon come together or not at all")
-    if meta.lat is not None and meta.lon is not None:
-        check_point(meta.lat, meta.lon)
+    check_optional_point(meta.lat, meta.lon)
     source_sha256 = hashlib.sha256(data).hexdigest()
 
     existing = await session.get(Photo, meta.id)
@@ -135,7 +132,7 @@ async def ingest_photo(
 
     limits = ImageLimits()
     image = await anyio.to_thread.run_sync(
-        process_image, data, limits, limiter=_image_limiter(settings)
+        process_image, data, limits, limiter=image_limiter(settings)
     )
     full_key, thumb_key = object_keys(actor.company_id, image)
 

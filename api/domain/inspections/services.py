@@ -16,7 +16,7 @@ from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import IdConflict, Invalid, NotFound
-from api.lib.geo import CoordinatesInvalid, check_point
+from api.lib.geo import check_optional_point
 from api.lib.pagination import PageParams, fetch_page
 from api.lib.photos import Ingested, PhotoMeta, ingest_photo, photo_body
 from storage.s3 import ObjectStore
@@ -102,10 +102,7 @@ async def create_inspection(
     session: AsyncSession, actor: Actor, data: InspectionIn
 ) -> dict[str, Any]:
     site = await get_visible_site(session, actor, data.site_id)
-    if (data.lat is None) != (data.lon is None):
-        raise CoordinatesInvalid("lat and lon come together or not at all")
-    if data.lat is not None and data.lon is not None:
-        check_point(data.lat, data.lon)
+    check_optional_point(data.lat, data.lon)
     if data.equipment_id is not None:
         await _check_equipment(session, actor, data.equipment_id, site.id)
     inspection = Inspection(

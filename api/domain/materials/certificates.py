@@ -25,7 +25,7 @@ from api.domain.materials.services import CERTIFIERS, BatchReader, locked_batch
 from api.lib import audit
 from api.lib.context import Actor
 from api.lib.errors import AppError, Forbidden, Invalid
-from api.lib.photos import _image_limiter
+from api.lib.photos import image_limiter
 from storage.images import ImageInvalid, ImageLimits, ImageTimeout, process_image, sniff_format
 from storage.s3 import ObjectStore
 
@@ -62,7 +62,7 @@ async def _normalise(data: bytes, settings: Settings) -> tuple[bytes, str, str]:
         raise FileTypeRefused("the certificate must be a PDF or a photo (JPEG, PNG, WebP, HEIC)")
     try:
         image = await anyio.to_thread.run_sync(
-            process_image, data, CERTIFICATE_IMAGE_LIMITS, limiter=_image_limiter(settings)
+            process_image, data, CERTIFICATE_IMAGE_LIMITS, limiter=image_limiter(settings)
         )
     except (ImageInvalid, ImageTimeout) as exc:
         raise Invalid(f"the photo cannot be read: {exc}", code="file_invalid") from exc

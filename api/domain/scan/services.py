@@ -22,7 +22,7 @@ from api.domain.materials.scan import BatchScan, scan_batch
 from api.domain.materials.services import BatchReader
 from api.lib.context import Actor
 from api.lib.errors import NotFound
-from api.lib.photos import _image_limiter
+from api.lib.photos import image_limiter
 from api.lib.qr import code_from_scan, decode_qr_texts
 from storage.images import ImageLimits, process_image
 
@@ -60,7 +60,7 @@ async def scan(
 
 async def decode(data: bytes, settings: Settings) -> Decoded:
     image = await anyio.to_thread.run_sync(
-        process_image, data, DECODE_LIMITS, limiter=_image_limiter(settings)
+        process_image, data, DECODE_LIMITS, limiter=image_limiter(settings)
     )
     texts = await anyio.to_thread.run_sync(decode_qr_texts, image.full.data)
     codes: list[str] = []

@@ -32,7 +32,13 @@ from api.lib.authz import (
 )
 from api.lib.context import Actor
 from api.lib.errors import Invalid, NotFound
-from api.lib.geo import check_geofence, check_point, geofence_geojson_sql, geofence_sql
+from api.lib.geo import (
+    check_geofence,
+    check_point,
+    geofence_geojson_sql,
+    geofence_sql,
+    point_geography,
+)
 from api.lib.pagination import PageParams, fetch_page
 
 # How far around a phone's position "which site is this" looks, beyond its accuracy.
@@ -44,10 +50,6 @@ def _check_timezone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise Invalid(f"Unknown IANA timezone {name!r}", code="timezone_invalid") from exc
-
-
-def _point(lat: float, lon: float) -> Any:
-    return func.geography(func.ST_SetSRID(func.ST_MakePoint(lon, lat), 4326))
 
 
 def _site_out_query() -> Select[Any]:
@@ -177,7 +179,7 @@ async def patch_site(
 def locate_query(actor: Actor, lat: float, lon: float, radius_m: float) -> Select[Any]:
     """Visible sites within `radius_m` of a point, nearest first (served by the GiST index
     on `sites.geofence` through ST_DWithin)."""
-    point = _point(lat, lon)
+    point = point_geography(lat, lon)
     distance = func.ST_Distance(Site.geofence, point)
     return (
         select(Site.id, Site.name, distance.label("distance"))
