@@ -1,0 +1,104 @@
+// What equipment needs attention (GET /api/equipment/due): maintenance overdue or due
+// soon and inspection certificates expired or expiring, soonest first, as the server
+// orders them.
+
+import { h } from "../dom";
+import { t, type MessageKey } from "../i18n";
+import type { Screen } from "../router";
+import { call, failureText, loadSites, messageBox, requireSession, sitePicker, staffFrame, tabs, type Site } from "./common";
+
+type DueStatus = "overdue" | "due" | "expired" | "expiring";
+
+interface DueItem {
+  kind: "maintenance" | "certificate";
+  status: DueStatus;
+  equipment_id: string;
+  code: string;
+  name: string;
+  site_id: string;
+  site_name: string;
+  due_on: string;
+  days_left: number;
+  title: string;
+}
+
+const STATUS: Record<DueStatus, MessageKey> = {
+  overdue: "staff.due.overdue",
+  due: "staff.due.due",
+  expired: "staff.due.expired",
+  expiring: "staff.due.expiring",
+};
+
+type Window = "7" | "30";
+
+export function equipmentDueScreen(): Screen {
+  const controller = new AbortController();
+  const body = h("div", { class: "staff-body" }, h("p", { class: "staff-loading" }, () => t("staff.loading")));
+  const el = staffFrame("equipment-due", "staff.equipment.title", body);
+  if (!requireSession()) return { el };
+  loadSites(controller.signal).then(
+    (sites) => {
+      if (!controller.signal.aborted) body.replaceChildren(dueView(sites, controller.signal));
+    },
+    (error: unknown) => {
+      if (controller.signal.aborted) return;
+      const errors = messageBox("due-error");
+      errors.show(failureText(error));
+      body.replaceChildren(errors.el);
+    },
+  );
+  return { el, dispose: () => controller.abort() };
+}
+
+function dueView(sites: Site[], signal: AbortSignal): HTMLElement {
+  const picker = sitePicker(sites, () => void reload(), { allowAll: true });
+  const within = tabs<Window>(
+    "due-window",
+    [
+      { value: "7", label: "staff.due.week" },
+      { value: "30", label: "staff.due.month" },
+    ],
+    "7",
+    () => void reload(),
+  );
+  const errors = messageBox("due-error");
+  const list = h("ul", { class: "staff-list", "data-testid": "due-list" });
+  let ticket = 0;
+
+  async function reload(): Promise<void> {
+    const mine = ++ticket;
+    errors.clear();
+    try {
+      const query = new URLSearchParams({ within_days: within.value() });
+      if (picker.value) query.set("site_id", picker.value);
+      const due = await call<{ items: DueItem[] }>(`/api/equipment/due?${query}`, { signal });
+      if (mine !== ticket) return;
+      if (due.items.length === 0) list.replaceChildren(h("li", { class: "staff-empty", "data-testid": "due-empty" }, () => t("staff.due.nothing")));
+      else list.replaceChildren(...due.items.map(dueRow));
+    } catch (error) {
+      if (signal.aborted || mine !== ticket) return;
+      errors.show(failureText(error));
+    }
+  }
+  void reload();
+  return h("div", { class: "staff-body" }, h("div", { class: "staff-controls" }, picker), within.el, errors.el, list);
+}
+
+function dueRow(item: DueItem): HTMLElement {
+  const late = item.days_left < 0;
+  return h(
+    "li",
+    { class: "staff-row", "data-testid": "due-row", "data-status": item.status, "data-equipment-id": item.equipment_id },
+    h("span", { class: "staff-row-name" }, item.name),
+    h("span", { class: `staff-badge staff-badge-${late ? "overdue" : "due"}` }, () => t(STATUS[item.status])),
+    h("span", { class: "staff-row-meta" }, () => `${item.code} · ${item.site_name}`),
+    h(
+      "span",
+      { class: "staff-row-meta" },
+      () =>
+        `${item.kind === "certificate" ? t("staff.due.certificate") : item.title} · ${item.due_on} · ${
+          late ? t("staff.due.days_late", { days: -item.days_left }) : t("staff.due.days_left", { days: item.days_left })
+        }`,
+    ),
+  );
+}
