@@ -58,6 +58,8 @@ export default defineConfig({
         cleanupOutdatedCaches: true,
         clientsClaim: false,
         skipWaiting: false,
+        // Background Sync: wakes open pages to replay the outbox (public/sw-sync.js).
+        importScripts: ["sw-sync.js"],
         // The plugin adds manifest.webmanifest itself.
         globPatterns: ["**/*.{html,js,css,svg,png,ico,woff2}"],
         // History routing: any navigation the SW does not know gets the app shell,

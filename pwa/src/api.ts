@@ -4,6 +4,7 @@
 // document or a non-2xx status) or NetworkError (no answer at all), because the
 // field app treats them differently (a network error means "queue and retry").
 
+import { deviceId } from "./device";
 import { getLang } from "./i18n";
 
 /** RFC 9457 problem details, plus our stable machine `code` (API.md). */
@@ -46,19 +47,35 @@ export interface ApiRequest {
   method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   /** Sent as JSON. */
   json?: unknown;
+  /** Sent as multipart/form-data (the browser writes the boundary). */
+  form?: FormData;
   /** Bearer token; omit for the public endpoints. */
   token?: string | null;
   signal?: AbortSignal;
 }
 
+/** A successful answer: the status tells a first arrival (201) from a replay (200). */
+export interface ApiResponse<T> {
+  status: number;
+  data: T;
+}
+
 export async function api<T>(path: string, request: ApiRequest = {}): Promise<T> {
+  return (await apiResponse<T>(path, request)).data;
+}
+
+export async function apiResponse<T>(path: string, request: ApiRequest = {}): Promise<ApiResponse<T>> {
   const headers: Record<string, string> = {
     Accept: "application/json, application/problem+json",
     "Accept-Language": getLang(),
+    // The audit trail records which phone did what (README: Audit).
+    "X-Device-Id": deviceId(),
   };
   if (request.token) headers.Authorization = `Bearer ${request.token}`;
-  let body: string | undefined;
-  if (request.json !== undefined) {
+  let body: string | FormData | undefined;
+  if (request.form !== undefined) {
+    body = request.form;
+  } else if (request.json !== undefined) {
     headers["Content-Type"] = "application/json";
     body = JSON.stringify(request.json);
   }
@@ -81,8 +98,14 @@ export async function api<T>(path: string, request: ApiRequest = {}): Promise<T>
   if (!response.ok) {
     throw new ApiError(response.status, await readProblem(response), parseRetryAfter(response));
   }
-  if (response.status === 204) return undefined as T;
-  return (await response.json()) as T;
+  if (response.status === 204) return { status: 204, data: undefined as T };
+  try {
+    return { status: response.status, data: (await response.json()) as T };
+  } catch (error) {
+    // The connection dropped half way through the body: the request may have
+    // arrived, so treat it like no answer (the replay is idempotent by client id).
+    throw new NetworkError(error);
+  }
 }
 
 async function readProblem(response: Response): Promise<Problem | null> {

@@ -1,9 +1,9 @@
-// IndexedDB (via Dexie) for what the worker captures while offline. For now: the
-// outbox schema and a small typed API. Replay (on `online`, Background Sync and app
-// start; 5xx / network error keeps an item pending, 4xx moves it to failed) comes
-// with the screens that queue writes. Nothing here deletes an item except `remove`,
-// which the replay calls after the server has acknowledged it: nothing a worker
-// captured may vanish silently.
+// IndexedDB (via Dexie) for what the worker captures while offline: the outbox of
+// queued writes (replayed by src/sync.ts) and a small key-value cache of what the
+// worker needs to read offline (their sites, the ledger of equipment and batches).
+// Nothing here deletes an outbox item except `remove`, which the replay calls after
+// the server has acknowledged it or a person discards it: nothing a worker captured
+// may vanish silently.
 
 import Dexie, { type EntityTable } from "dexie";
 
@@ -32,18 +32,45 @@ export interface OutboxItem {
   attempts: number;
   last_error: string | null;
   state: OutboxState;
+  /** The problem `code` and HTTP status of the last refusal or server error. */
+  last_code?: string | null;
+  last_status?: number | null;
+  /** Epoch ms before which the replay leaves the item alone (backoff after errors). */
+  next_at?: number;
+  /** An item that must reach the server first (a photo waits for its inspection). */
+  depends_on?: string | null;
+  /** Who queued it: another person signing in on the same phone never sends it. */
+  user_id?: string | null;
+  /** What it is, for the waiting and "needs attention" lists. */
+  kind?: OutboxKind;
+  summary?: string;
+}
+
+export type OutboxKind = "punch" | "inspection" | "photo" | "equipment_event" | "receipt";
+
+/** Something cached for offline reading, by a key such as "ledger:<user id>". */
+export interface CacheEntry {
+  key: string;
+  value: unknown;
+  /** Epoch ms when it was fetched. */
+  saved_at: number;
 }
 
 export const DB_NAME = "sitecheck";
 
 export const db = new Dexie(DB_NAME) as Dexie & {
   outbox: EntityTable<OutboxItem, "id">;
+  cache: EntityTable<CacheEntry, "key">;
 };
 
 // Schema: primary key first, then indexed fields. Bump the version (never edit an
 // old one) when adding tables or indexes.
 db.version(1).stores({
   outbox: "id, state, created_at, [state+created_at]",
+});
+db.version(2).stores({
+  outbox: "id, state, created_at, [state+created_at]",
+  cache: "key",
 });
 
 /** A random v4 UUID; crypto.randomUUID needs a secure context, so fall back for a
@@ -65,6 +92,10 @@ export interface EnqueueInput {
    * server creates share it; a new one is generated otherwise. */
   id?: string;
   created_at?: string;
+  depends_on?: string | null;
+  user_id?: string | null;
+  kind?: OutboxKind;
+  summary?: string;
 }
 
 export async function enqueue(input: EnqueueInput): Promise<OutboxItem> {
@@ -77,6 +108,13 @@ export async function enqueue(input: EnqueueInput): Promise<OutboxItem> {
     attempts: 0,
     last_error: null,
     state: "pending",
+    last_code: null,
+    last_status: null,
+    next_at: 0,
+    depends_on: input.depends_on ?? null,
+    user_id: input.user_id ?? null,
+    ...(input.kind ? { kind: input.kind } : {}),
+    ...(input.summary ? { summary: input.summary } : {}),
   };
   // add, not put: queuing the same id twice is a bug and must not overwrite.
   await db.outbox.add(item);
@@ -95,12 +133,63 @@ export function list(state?: OutboxState): Promise<OutboxItem[]> {
 }
 
 /** The server refused the item: keep it, visible, with the reason. */
-export async function markFailed(id: string, error: string): Promise<void> {
+export async function markFailed(
+  id: string,
+  error: string,
+  code: string | null = null,
+  status: number | null = null,
+): Promise<void> {
   await db.transaction("rw", db.outbox, async () => {
     const item = await db.outbox.get(id);
     if (!item) return;
-    await db.outbox.update(id, { state: "failed", attempts: item.attempts + 1, last_error: error });
+    await db.outbox.update(id, {
+      state: "failed",
+      attempts: item.attempts + 1,
+      last_error: error,
+      last_code: code,
+      last_status: status,
+    });
   });
+}
+
+/** No answer or a server error: keep it pending and try again at `nextAt`. */
+export async function markRetry(
+  id: string,
+  error: string,
+  nextAt: number,
+  status: number | null = null,
+): Promise<void> {
+  await db.transaction("rw", db.outbox, async () => {
+    const item = await db.outbox.get(id);
+    if (!item) return;
+    await db.outbox.update(id, {
+      attempts: item.attempts + 1,
+      last_error: error,
+      last_status: status,
+      next_at: nextAt,
+    });
+  });
+}
+
+/** A person asked to send a failed item again (after fixing the cause). */
+export async function requeue(id: string): Promise<void> {
+  await db.outbox.update(id, { state: "pending", next_at: 0 });
+}
+
+export async function countByState(): Promise<Record<OutboxState, number>> {
+  const [pending, failed] = await Promise.all([
+    db.outbox.where("state").equals("pending").count(),
+    db.outbox.where("state").equals("failed").count(),
+  ]);
+  return { pending, failed };
+}
+
+export async function cacheGet<T>(key: string): Promise<CacheEntry & { value: T } | undefined> {
+  return (await db.cache.get(key)) as (CacheEntry & { value: T }) | undefined;
+}
+
+export async function cachePut(key: string, value: unknown, now = Date.now()): Promise<void> {
+  await db.cache.put({ key, value, saved_at: now });
 }
 
 /** Drop an item once the server has acknowledged it (201/200) or a person discards it. */

@@ -1,6 +1,8 @@
 import { ApiError, NetworkError, fetchMe, type Me } from "../api";
 import { h } from "../dom";
-import { bind, roleLabel, t, unbind } from "../i18n";
+import { bind, roleLabel, t, unbind, type MessageKey } from "../i18n";
+import { cacheMe, refreshLedger } from "../ledger";
+import { staffLinks } from "../staff/routes";
 import { navigate, type Screen } from "../router";
 import { clearSession, getSession, msUntilExpiry, updateUser, type Session } from "../session";
 import { noticeOnNextLogin } from "./login";
@@ -54,6 +56,10 @@ export function homeScreen(): Screen {
       updateUser(me);
       showUser(me);
       hideNotice();
+      // Keep what offline screens read fresh: the sites, and the ledger for scans.
+      void cacheMe(me).catch(() => undefined);
+      const fresh = getSession();
+      if (fresh) void refreshLedger(fresh).catch(() => undefined);
     } catch (error) {
       if (controller.signal.aborted) return;
       if (error instanceof ApiError && error.status === 401) {
@@ -108,6 +114,7 @@ export function homeScreen(): Screen {
       ),
     ),
     notice,
+    menu(session.user.role),
     h("div", { class: "screen-actions" }, logout),
   );
   name.id = "user-name";
@@ -120,6 +127,40 @@ export function homeScreen(): Screen {
       window.removeEventListener("online", onOnline);
     },
   };
+}
+
+// The field actions every role has (a foreman or safety officer punches and scans
+// too), then the role's staff screens (pwa/src/staff/routes.ts, loaded on first use).
+const FIELD_LINKS: Array<{ path: string; labelKey: MessageKey; testid: string }> = [
+  { path: "/punch", labelKey: "home.punch", testid: "menu-punch" },
+  { path: "/scan", labelKey: "home.scan", testid: "menu-scan" },
+  { path: "/inspect", labelKey: "home.inspect", testid: "menu-inspect" },
+  { path: "/outbox", labelKey: "home.outbox", testid: "menu-outbox" },
+];
+
+function menu(role: string): HTMLElement {
+  const link = (path: string, labelKey: MessageKey, testid: string, primary: boolean) =>
+    h(
+      "a",
+      {
+        href: path,
+        class: `btn ${primary ? "btn-primary" : "btn-secondary"} btn-block menu-link`,
+        "data-testid": testid,
+        on: {
+          click: (event) => {
+            event.preventDefault();
+            navigate(path);
+          },
+        },
+      },
+      () => t(labelKey),
+    );
+  return h(
+    "nav",
+    { class: "home-menu", "aria-label": () => t("home.menu"), "data-testid": "home-menu" },
+    ...FIELD_LINKS.map((item, i) => link(item.path, item.labelKey, item.testid, i < 2)),
+    ...staffLinks(role).map((item) => link(item.path, item.labelKey, `menu-${item.path.replace(/\W+/g, "-").replace(/^-/, "")}`, false)),
+  );
 }
 
 function companyName(user: Session["user"] | Me): string {
