@@ -6,7 +6,7 @@ UV ?= uv
 # bootstrap.sh may install uv into the user's own bin (pip --user); find it there too.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run test deps pwa check lint typecheck pytest clean-test
+.PHONY: run test deps pwa check lint typecheck pwa-test pytest clean-test
 
 deps:
 	@bash infra/local/bootstrap.sh
@@ -32,9 +32,13 @@ typecheck:
 	$(UV) run mypy
 	cd pwa && npm run typecheck
 
+# The PWA's unit tests (vitest): outbox replay and the photo compressor's choices.
+pwa-test: pwa/node_modules/.package-lock.json
+	cd pwa && npm test
+
 check: lint typecheck
 
 pytest:
 	$(UV) run pytest
 
-test: deps pwa check pytest
+test: deps pwa check pwa-test pytest
