@@ -4,9 +4,9 @@
 // online always asks the server (GET /api/scan/{code}), which knows more (open defect
 // notes, fresh holder) and is the authority on what is allowed.
 
-import { api, type Me } from "./api";
+import { api, fetchMe, type Me } from "./api";
 import { cacheGet, cachePut } from "./db";
-import type { Session } from "./session";
+import { updateUser, type Session } from "./session";
 
 // ---- codes (the server's api/lib/qr.py rules, so typing forgives the same slips) ----
 
@@ -192,5 +192,14 @@ export async function cacheMe(me: Me): Promise<void> {
 export async function mySites(session: Session): Promise<SiteBrief[]> {
   if (session.user.sites && session.user.sites.length > 0) return session.user.sites;
   const entry = await cacheGet<Me>(meKey(session.user.id));
-  return entry?.value.sites ?? [];
+  if (entry?.value.sites?.length) return entry.value.sites;
+  // Straight after signing in, before the home screen's refresh has landed.
+  try {
+    const me = await fetchMe(session.token);
+    updateUser(me);
+    await cacheMe(me);
+    return me.sites ?? [];
+  } catch {
+    return [];
+  }
 }
