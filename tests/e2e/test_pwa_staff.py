@@ -1,0 +1,272 @@
+"""The staff screens in Debian's Chromium at a phone's size, against the real API: the
+foreman's crew board and co-sign, the safety officer's review queue with the model's
+boxes, the manager's site map with no tiles reachable and the attendance export."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from api.config import REPO_ROOT, Settings
+from api.db.models import Punch, PunchKind, PunchStatus, Role, User
+from api.jobs.worker import run_until_idle
+from tests import punching
+from tests.factories import PASSWORD, World, unique
+
+pytestmark = pytest.mark.e2e
+
+PHONE: ViewportSize = {"width": 390, "height": 844}
+# The factories' sites keep Beijing time, shift at 08:00.
+SITE_TZ = ZoneInfo("Asia/Shanghai")
+BUS = REPO_ROOT.parent / "shared" / "data" / "hazard" / "bus.jpg"
+
+
+async def _phone(browser: Browser, live_server: str) -> BrowserContext:
+    return await browser.new_context(
+        base_url=live_server,
+        viewport=PHONE,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+    )
+
+
+async def _sign_in(page: Page, user: User, then: str) -> None:
+    await page.goto("/login")
+    await page.get_by_test_id("login-input").fill(user.login)
+    await page.get_by_test_id("password-input").fill(PASSWORD)
+    await page.get_by_test_id("login-submit").click()
+    await expect(page.get_by_test_id("home")).to_be_visible()
+    await page.goto(then)
+
+
+async def _crew_member(api: httpx.AsyncClient, world: World, name: str) -> uuid.UUID:
+    response = await api.post(
+        "/api/users",
+        json={
+            "name": name,
+            "role": "worker",
+            "password": PASSWORD,
+            "login": unique("crew-"),
+            "crew_id": str(world.a.crew.id),
+        },
+        headers=world.headers(world.a.users[Role.ADMIN]),
+    )
+    assert response.status_code == 201, response.text
+    return uuid.UUID(response.json()["id"])
+
+
+async def _accepted_in(engine: AsyncEngine, world: World, user_id: uuid.UUID) -> None:
+    """An "in" before the shift starts today, as the API stores a punch that passed
+    every check (face included)."""
+    lat, lon = punching.inside()
+    site_day = datetime.now(SITE_TZ).date()
+    at = datetime.combine(site_day, time(7, 50), tzinfo=SITE_TZ)
+    maker = async_sessionmaker(engine, expire_on_commit=False)
+    async with maker() as session, session.begin():
+        session.add(
+            Punch(
+                id=uuid.uuid4(),
+                company_id=world.a.company.id,
+                site_id=world.a.site.id,
+                user_id=user_id,
+                kind=PunchKind.IN,
+                status=PunchStatus.ACCEPTED,
+                reasons=[],
+                checks={},
+                lat=lat,
+                lon=lon,
+                accuracy_m=8.0,
+                captured_at=at,
+                received_at=at,
+                age_s=0,
+                device_id="phone-pat",
+                distance_m=0.0,
+                face_distance=0.33,
+            )
+        )
+
+
+def _row(page: Page, list_testid: str, user_id: uuid.UUID | str) -> Any:
+    return page.get_by_test_id(list_testid).locator(
+        f'[data-testid="crew-row"][data-user-id="{user_id}"]'
+    )
+
+
+async def test_foreman_sees_who_is_in_and_missing_and_cosigns(
+    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, engine: AsyncEngine
+) -> None:
+    present = await _crew_member(api, world, "Pat Present")
+    missing = await _crew_member(api, world, "Max Missing")
+    await _accepted_in(engine, world, present)
+    # The factories' worker has no face on file: the punch waits for a co-sign.
+    worker = world.a.users[Role.WORKER]
+    waiting = await punching.post_punch(
+        api, world.headers(worker), punching.meta(world.a.site, device_id="phone-w")
+    )
+    assert waiting.status_code == 201, waiting.text
+    assert "cosign_required" in waiting.json()["reasons"]
+
+    context = await _phone(browser, live_server)
+    page = await context.new_page()
+    try:
+        await _sign_in(page, world.a.users[Role.FOREMAN], "/staff/crew")
+        await expect(page.get_by_test_id("crew-board")).to_be_visible()
+        await expect(_row(page, "crew-in", present)).to_have_attribute("data-status", "present")
+        await expect(_row(page, "crew-in", present)).to_contain_text("Pat Present")
+        await expect(_row(page, "crew-missing", missing)).to_contain_text("Max Missing")
+        await expect(_row(page, "crew-anomaly", worker.id)).to_be_visible()
+        await expect(page.get_by_test_id("count-present")).to_contain_text("1")
+        # Max, and the foreman himself (on the board of his crew's site), not punched in.
+        missing_rows = page.get_by_test_id("crew-missing").get_by_test_id("crew-row")
+        await expect(missing_rows).to_have_count(2)
+        await expect(page.get_by_test_id("count-absent")).to_contain_text("2")
+
+        item = page.locator(f'[data-testid="punch-item"][data-punch-id="{waiting.json()["id"]}"]')
+        await expect(item).to_contain_text(worker.name)
+        await item.get_by_test_id("punch-note").fill("saw him at the gate")
+        await item.get_by_test_id("cosign").click()
+        # Co-signed: the punch counts, so the worker is in and nothing waits any more.
+        await expect(_row(page, "crew-in", worker.id)).to_be_visible()
+        await expect(page.get_by_test_id("punch-item")).to_have_count(0)
+    finally:
+        await context.close()
+
+    punch = await api.get(
+        f"/api/attendance/punches/{waiting.json()['id']}",
+        headers=world.headers(world.a.users[Role.FOREMAN]),
+    )
+    assert punch.json()["status"] == "accepted"
+    assert punch.json()["cosigned_by"] == str(world.a.users[Role.FOREMAN].id)
+    assert punch.json()["review_note"] == "saw him at the gate"
+
+
+@pytest.mark.skipif(not BUS.exists(), reason=f"the shared hazard photos are not at {BUS}")
+async def test_officer_confirms_a_flagged_photo_with_its_boxes(
+    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    worker = world.a.users[Role.WORKER]
+    inspection = await api.post(
+        "/api/inspections",
+        json={"id": str(uuid.uuid4()), "site_id": str(world.a.site.id), "title": "Gate"},
+        headers=world.headers(worker),
+    )
+    assert inspection.status_code == 201, inspection.text
+    upload = await api.post(
+        f"/api/inspections/{inspection.json()['id']}/photos",
+        files={"file": ("bus.jpg", BUS.read_bytes(), "image/jpeg")},
+        data={"meta": f'{{"id": "{uuid.uuid4()}"}}'},
+        headers=world.headers(worker),
+        timeout=60,
+    )
+    assert upload.status_code == 201, upload.text
+    await run_until_idle(settings)  # the hazard model looks at the photo
+    photo = (
+        await api.get(
+            f"/api/photos/{upload.json()['id']}",
+            headers=world.headers(world.a.users[Role.SAFETY_OFFICER]),
+        )
+    ).json()
+    assert photo["hazard"]["status"] == "flagged"
+    detections = photo["hazard"]["detections"]
+
+    context = await _phone(browser, live_server)
+    page = await context.new_page()
+    try:
+        await _sign_in(page, world.a.users[Role.SAFETY_OFFICER], "/staff/hazards")
+        card = page.get_by_test_id("hazard-card")
+        await expect(card).to_have_count(1)
+        await expect(card).to_have_attribute("data-status", "open")
+        boxes = card.get_by_test_id("hazard-box")
+        await expect(boxes).to_have_count(len(detections))
+        img = card.locator("img")
+        await page.wait_for_function(
+            "img => img.complete && img.naturalWidth > 0", arg=await img.element_handle()
+        )
+
+        # Boxes sit where the model put them, scaled from stored pixels to the screen.
+        frame = await card.get_by_test_id("hazard-photo").bounding_box()
+        assert frame is not None
+        assert frame["width"] <= PHONE["width"]
+        scale = frame["width"] / photo["width"]
+        first = await boxes.nth(0).bounding_box()
+        assert first is not None
+        x1, y1, x2, y2 = detections[0]["box"]
+        assert abs(first["x"] - (frame["x"] + x1 * scale)) < 3
+        assert abs(first["y"] - (frame["y"] + y1 * scale)) < 3
+        assert abs(first["width"] - (x2 - x1) * scale) < 3
+        assert abs(first["height"] - (y2 - y1) * scale) < 3
+
+        await card.get_by_test_id("hazard-note").fill("no helmets at the bus stop")
+        await card.get_by_test_id("hazard-confirm").click()
+        assignee = card.get_by_test_id("hazard-assignee")
+        await expect(assignee.locator(f'option[value="{worker.id}"]')).to_have_count(1)
+        await assignee.select_option(str(worker.id))
+        await card.get_by_test_id("hazard-confirm-send").click()
+        await expect(card).to_have_attribute("data-status", "confirmed")
+        await expect(card.get_by_test_id("hazard-result")).to_be_visible()
+    finally:
+        await context.close()
+
+    fixes = await api.get(
+        "/api/rectifications", headers=world.headers(world.a.users[Role.SAFETY_OFFICER])
+    )
+    (fix,) = fixes.json()["items"]
+    assert fix["assignee_id"] == str(worker.id)
+    assert fix["note"] == "no helmets at the bus stop"
+    assert fix["status"] == "open"
+
+
+async def test_manager_sees_the_geofence_without_tiles_and_exports(
+    browser: Browser, live_server: str, world: World, tmp_path: Path
+) -> None:
+    context = await _phone(browser, live_server)
+    tile_requests: list[str] = []
+
+    async def unreachable(route: Route) -> None:
+        tile_requests.append(route.request.url)
+        await route.abort("internetdisconnected")
+
+    # Whatever the tile server, nothing outside our origin answers (as on the test box).
+    await context.route(lambda url: not url.startswith(live_server), unreachable)
+    page = await context.new_page()
+    try:
+        await _sign_in(page, world.a.users[Role.MANAGER], "/staff/sites")
+        map_el = page.get_by_test_id("site-map")
+        await expect(map_el).to_be_visible()
+        outline = map_el.locator("svg path.leaflet-interactive")
+        await expect(outline).to_have_count(1)
+        d = await outline.get_attribute("d")
+        assert d is not None
+        assert d.startswith("M")
+        assert d.count("L") >= 3
+        box = await outline.bounding_box()
+        assert box is not None
+        assert box["width"] > 20
+        assert box["height"] > 20
+        await expect(page.get_by_test_id("tiles-offline")).to_be_visible()
+        assert tile_requests, "the map asked for tiles"
+        await expect(page.get_by_test_id("site-row")).to_contain_text(world.a.site.name)
+
+        await page.goto("/staff/attendance")
+        await expect(page.get_by_test_id("attendance-board")).to_be_visible()
+        await page.get_by_test_id("export-format").select_option("csv")
+        async with page.expect_download() as info:
+            await page.get_by_test_id("export-download").click()
+        download = await info.value
+        assert download.suggested_filename.startswith("attendance_")
+        assert download.suggested_filename.endswith(".csv")
+        saved = tmp_path / download.suggested_filename
+        await download.save_as(saved)
+        assert saved.read_bytes()  # at least the header row
+    finally:
+        await context.close()
