@@ -3,7 +3,7 @@
 // review or a co-sign must see the current state, not a stale copy), so a failure is
 // shown in place with the server's own words and a retry, never queued.
 
-import { ApiError, NetworkError, api, type ApiRequest } from "../api";
+import { ApiError, NetworkError, apiResponse, type ApiRequest, type ApiResponse } from "../api";
 import { h } from "../dom";
 import { getLang, t, type MessageKey } from "../i18n";
 import { navigate } from "../router";
@@ -26,13 +26,18 @@ export function requireSession(): Session | null {
 
 /** An API call with the signed-in user's token; a 401 ends the session's screens. */
 export async function call<T>(path: string, request: ApiRequest = {}): Promise<T> {
+  return (await callResponse<T>(path, request)).data;
+}
+
+/** The same, with the status (a close answers 200 closed or 202 still checking). */
+export async function callResponse<T>(path: string, request: ApiRequest = {}): Promise<ApiResponse<T>> {
   const session = getSession();
   if (!session) {
     navigate("/login", { replace: true });
     throw new SignedOut();
   }
   try {
-    return await api<T>(path, { ...request, token: session.token });
+    return await apiResponse<T>(path, { ...request, token: session.token });
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) {
       navigate("/login", { replace: true });
@@ -42,8 +47,8 @@ export async function call<T>(path: string, request: ApiRequest = {}): Promise<T
   }
 }
 
-/** A request body for `fetch` that `api()` does not send (multipart uploads, file
- * downloads): same token, same error mapping. */
+/** A file download, which `api()` (JSON in, JSON out) does not read: same token, same
+ * error mapping, the raw response for its blob and Content-Disposition. */
 export async function callRaw(path: string, init: RequestInit = {}): Promise<Response> {
   const session = getSession();
   if (!session) {

@@ -7,9 +7,10 @@
 import { ApiError } from "../api";
 import { newId } from "../db";
 import { h } from "../dom";
+import { compressPhoto } from "../photos/compress";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
-import { call, callRaw, codeLabel, dateTime, failureText, loadSites, messageBox, requireSession, sitePicker, staffFrame, tabs, type Site } from "./common";
+import { call, callResponse, codeLabel, dateTime, failureText, loadSites, messageBox, requireSession, sitePicker, staffFrame, tabs, type Site } from "./common";
 import { currentRole } from "./routes";
 
 type FixStatus = "open" | "verifying" | "closed";
@@ -149,13 +150,11 @@ function closeForm(fix: Fix, site: Site, show: (fix: Fix) => void): HTMLElement 
     result.clear();
     try {
       if (!uploaded || uploaded.file !== chosen) uploaded = { file: chosen, photoId: await uploadPhoto(chosen, site) };
-      const response = await callRaw(`/api/rectifications/${fix.id}/close`, {
+      const response = await callResponse<Fix>(`/api/rectifications/${fix.id}/close`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ photo_id: uploaded.photoId, note: note.value.trim(), override: override.checked }),
+        json: { photo_id: uploaded.photoId, note: note.value.trim(), override: override.checked },
       });
-      const closed = (await response.json()) as Fix;
-      show(closed);
+      show(response.data);
       // The form goes; its message stays on the card.
       const card = form.closest("li");
       form.remove();
@@ -187,14 +186,14 @@ function closeForm(fix: Fix, site: Site, show: (fix: Fix) => void): HTMLElement 
   return form;
 }
 
-/** Upload the after photo as a photo of the fix's site; returns its id. The server
- * normalises it (orientation, size, metadata), so the file goes as the camera made it. */
+/** Upload the after photo as a photo of the fix's site; returns its id. Compressed on
+ * the phone first like every field photo (about 1600 px, about 200 KB: a site's uplink
+ * is slow); the server normalises it again either way. */
 async function uploadPhoto(file: File, site: Site): Promise<string> {
   const id = newId();
+  const compressed = await compressPhoto(file);
   const form = new FormData();
   form.append("meta", JSON.stringify({ id, site_id: site.id, captured_at: new Date(file.lastModified || Date.now()).toISOString() }));
-  form.append("file", file, file.name || "after.jpg");
-  const response = await callRaw("/api/photos", { method: "POST", body: form, headers: { Accept: "application/json" } });
-  const body = (await response.json()) as { id: string };
-  return body.id;
+  form.append("file", compressed.blob, compressed.via === "original" ? file.name || "after.jpg" : "after.jpg");
+  return (await call<{ id: string }>("/api/photos", { method: "POST", form })).id;
 }
