@@ -7,6 +7,7 @@ done offline survives a reload and arrives exactly once; a refused write waits i
 from __future__ import annotations
 
 import io
+import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -43,6 +44,9 @@ CAMERA = (640, 480)
 DATA = Path(__file__).resolve().parents[1] / "data"
 # The middle of the factories' square geofence of tenant a.
 LAT, LON = inside()
+
+# Set to a folder (docs/screenshots) to save the screens the tests pass through.
+SCREENSHOTS = os.environ.get("SITECHECK_SCREENSHOTS")
 
 LaunchCamera = Callable[[Image.Image | None], Awaitable[Browser]]
 
@@ -167,6 +171,12 @@ async def camera_live(page: Page, testid: str) -> None:
     )
 
 
+async def shot(page: Page, name: str) -> None:
+    # Playwright creates the folder itself.
+    if SCREENSHOTS:
+        await page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"))
+
+
 # ---- the tests --------------------------------------------------------------------
 
 
@@ -184,6 +194,7 @@ async def test_installable_and_punch_in_with_a_live_selfie(
     try:
         await sign_in(page, world)
         await until_service_worker_controls(page)
+        await shot(page, "worker-home")
 
         # Install criteria: a manifest with the icons and display mode Chromium wants,
         # and a service worker controlling the page; Chromium itself finds no problem.
@@ -212,6 +223,7 @@ async def test_installable_and_punch_in_with_a_live_selfie(
         await expect(result).to_have_attribute("data-status", "accepted", timeout=30000)
         await expect(result).to_contain_text("Punch accepted")
         await expect(page.get_by_test_id("punch-reasons")).to_be_hidden()
+        await shot(page, "worker-punch")
         punch_id = uuid.UUID(await result.get_attribute("data-punch-id") or "")
         async with engine.connect() as conn:
             row = (
@@ -248,6 +260,7 @@ async def test_a_qr_label_in_front_of_the_camera_opens_the_item(
         await expect(page.get_by_test_id("item-name")).to_have_text("Harness H-7")
         await expect(page.get_by_test_id("item-status")).to_have_text("Available")
         await expect(page.get_by_test_id("action-check-out")).to_be_visible()
+        await shot(page, "worker-item")
 
         # Offline, the same label still opens the item from the cached ledger.
         await context.set_offline(True)
@@ -295,6 +308,7 @@ async def test_offline_photo_and_punch_survive_a_reload_and_arrive_exactly_once(
         row = page.get_by_test_id("photo-row")
         await expect(row).to_have_attribute("data-via", "worker", timeout=30000)
         assert int(await row.get_attribute("data-bytes") or 0) <= 200 * 1024
+        await shot(page, "worker-inspection")
         await page.get_by_test_id("inspect-save").click()
         await expect(page.get_by_test_id("inspect-message")).to_have_attribute("data-kind", "info")
 
@@ -312,6 +326,7 @@ async def test_offline_photo_and_punch_survive_a_reload_and_arrive_exactly_once(
         await expect(page.get_by_test_id("outbox-count")).to_have_text("3")
         await badge.click()
         await expect(page.get_by_test_id("pending-item")).to_have_count(3)
+        await shot(page, "worker-outbox-offline")
         assert await count(engine, Punch) == 0
         assert await count(engine, Inspection) == 0
 
@@ -383,6 +398,7 @@ async def test_a_refused_write_waits_in_needs_attention(
         detail = attention.get_by_test_id("attention-detail")
         await expect(detail).to_have_attribute("data-code", "already_checked_out")
         await expect(detail).to_contain_text("already checked out")
+        await shot(page, "worker-needs-attention")
 
         # Retrying does not help (the server says the same); discarding is a person's choice.
         await attention.get_by_test_id("attention-retry").click()
