@@ -19,6 +19,7 @@ from api.config import REPO_ROOT, Settings
 from api.db.models import Punch, PunchKind, PunchStatus, Role, User
 from api.jobs.worker import run_until_idle
 from tests import punching
+from tests.e2e.test_pwa_field import shot
 from tests.factories import PASSWORD, World, unique
 
 pytestmark = pytest.mark.e2e
@@ -33,7 +34,6 @@ async def _phone(browser: Browser, live_server: str) -> BrowserContext:
     return await browser.new_context(
         base_url=live_server,
         viewport=PHONE,
-        device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
         locale="en-US",
@@ -133,6 +133,7 @@ async def test_foreman_sees_who_is_in_and_missing_and_cosigns(
 
         item = page.locator(f'[data-testid="punch-item"][data-punch-id="{waiting.json()["id"]}"]')
         await expect(item).to_contain_text(worker.name)
+        await shot(page, "staff-crew-board")
         await item.get_by_test_id("punch-note").fill("saw him at the gate")
         await item.get_by_test_id("cosign").click()
         # Co-signed: the punch counts, so the worker is in and nothing waits any more.
@@ -206,6 +207,8 @@ async def test_officer_confirms_a_flagged_photo_with_its_boxes(
         assert abs(first["width"] - (x2 - x1) * scale) < 3
         assert abs(first["height"] - (y2 - y1) * scale) < 3
 
+        await card.get_by_test_id("hazard-photo").scroll_into_view_if_needed()
+        await shot(page, "staff-hazard-review")
         await card.get_by_test_id("hazard-note").fill("no helmets at the bus stop")
         await card.get_by_test_id("hazard-confirm").click()
         assignee = card.get_by_test_id("hazard-assignee")
@@ -256,6 +259,7 @@ async def test_manager_sees_the_geofence_without_tiles_and_exports(
         await expect(page.get_by_test_id("tiles-offline")).to_be_visible()
         assert tile_requests, "the map asked for tiles"
         await expect(page.get_by_test_id("site-row")).to_contain_text(world.a.site.name)
+        await shot(page, "staff-site-map")
 
         await page.goto("/staff/attendance")
         await expect(page.get_by_test_id("attendance-board")).to_be_visible()

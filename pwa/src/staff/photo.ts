@@ -45,7 +45,8 @@ export function photoWithBoxes(photo: PhotoBody): HTMLElement {
         "data-label": d.label,
         title: `${d.label} ${Math.round(d.score * 100)}%`,
       },
-      h("span", { class: "staff-box-label" }, `${d.label} ${Math.round(d.score * 100)}%`),
+      // The score only: boxes on a crowded photo sit close, and the card names the labels.
+      h("span", { class: "staff-box-label" }, `${Math.round(d.score * 100)}%`),
     );
     box.style.left = pct(x1, width);
     box.style.top = pct(y1, height);
