@@ -132,43 +132,22 @@ export function list(state?: OutboxState): Promise<OutboxItem[]> {
   return db.outbox.orderBy("created_at").toArray();
 }
 
-/** The server refused the item: keep it, visible, with the reason. */
-export async function markFailed(
-  id: string,
-  error: string,
-  code: string | null = null,
-  status: number | null = null,
-): Promise<void> {
+/** Count one more attempt on an item and record how it went, in one transaction. */
+async function attempted(id: string, changes: Partial<OutboxItem>): Promise<void> {
   await db.transaction("rw", db.outbox, async () => {
     const item = await db.outbox.get(id);
-    if (!item) return;
-    await db.outbox.update(id, {
-      state: "failed",
-      attempts: item.attempts + 1,
-      last_error: error,
-      last_code: code,
-      last_status: status,
-    });
+    if (item) await db.outbox.update(id, { ...changes, attempts: item.attempts + 1 });
   });
 }
 
+/** The server refused the item: keep it, visible, with the reason. */
+export function markFailed(id: string, error: string, code: string | null = null, status: number | null = null): Promise<void> {
+  return attempted(id, { state: "failed", last_error: error, last_code: code, last_status: status });
+}
+
 /** No answer or a server error: keep it pending and try again at `nextAt`. */
-export async function markRetry(
-  id: string,
-  error: string,
-  nextAt: number,
-  status: number | null = null,
-): Promise<void> {
-  await db.transaction("rw", db.outbox, async () => {
-    const item = await db.outbox.get(id);
-    if (!item) return;
-    await db.outbox.update(id, {
-      attempts: item.attempts + 1,
-      last_error: error,
-      last_status: status,
-      next_at: nextAt,
-    });
-  });
+export function markRetry(id: string, error: string, nextAt: number, status: number | null = null): Promise<void> {
+  return attempted(id, { last_error: error, last_status: status, next_at: nextAt });
 }
 
 /** A person asked to send a failed item again (after fixing the cause). */

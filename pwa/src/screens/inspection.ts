@@ -61,6 +61,7 @@ export function inspectionScreen(): Screen {
       const files = Array.from(fileInput.files ?? []);
       fileInput.value = "";
       for (const file of files) {
+        const started = performance.now();
         const taken: TakenPhoto = { id: newId(), capturedAt: new Date(file.lastModified || Date.now()).toISOString(), photo: compressPhoto(file) };
         photos.push(taken);
         const status = h("span", { class: "photo-size" }, () => t("inspect.compressing"));
@@ -84,6 +85,7 @@ export function inspectionScreen(): Screen {
             img.src = url;
             row.dataset.bytes = String(out.blob.size);
             row.dataset.via = out.via;
+            row.dataset.ms = String(Math.round(performance.now() - started));
             status.textContent = out.width ? `${out.width}×${out.height} · ${Math.round(out.blob.size / 1024)} KB` : `${Math.round(out.blob.size / 1024)} KB`;
           },
           () => (status.textContent = t("inspect.photo_failed")),
