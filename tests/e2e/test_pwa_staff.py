@@ -4,21 +4,30 @@ boxes, the manager's site map with no tiles reachable and the attendance export.
 
 from __future__ import annotations
 
+import json
 import uuid
-from datetime import datetime, time
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Route, ViewportSize, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    FilePayload,
+    Page,
+    Route,
+    ViewportSize,
+    expect,
+)
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from api.config import REPO_ROOT, Settings
 from api.db.models import Punch, PunchKind, PunchStatus, Role, User
 from api.jobs.worker import run_until_idle
-from tests import punching
+from tests import images, punching
 from tests.e2e.test_pwa_field import shot
 from tests.factories import PASSWORD, World, unique
 
@@ -28,6 +37,7 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 # The factories' sites keep Beijing time, shift at 08:00.
 SITE_TZ = ZoneInfo("Asia/Shanghai")
 BUS = REPO_ROOT.parent / "shared" / "data" / "hazard" / "bus.jpg"
+needs_bus = pytest.mark.skipif(not BUS.exists(), reason=f"no shared hazard photos at {BUS}")
 
 
 async def _phone(browser: Browser, live_server: str) -> BrowserContext:
@@ -151,10 +161,10 @@ async def test_foreman_sees_who_is_in_and_missing_and_cosigns(
     assert punch.json()["review_note"] == "saw him at the gate"
 
 
-@pytest.mark.skipif(not BUS.exists(), reason=f"the shared hazard photos are not at {BUS}")
-async def test_officer_confirms_a_flagged_photo_with_its_boxes(
-    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, settings: Settings
-) -> None:
+async def _flagged_photo(
+    api: httpx.AsyncClient, world: World, settings: Settings
+) -> dict[str, Any]:
+    """A worker's inspection photo of bare heads, checked by the real hazard model."""
     worker = world.a.users[Role.WORKER]
     inspection = await api.post(
         "/api/inspections",
@@ -165,19 +175,27 @@ async def test_officer_confirms_a_flagged_photo_with_its_boxes(
     upload = await api.post(
         f"/api/inspections/{inspection.json()['id']}/photos",
         files={"file": ("bus.jpg", BUS.read_bytes(), "image/jpeg")},
-        data={"meta": f'{{"id": "{uuid.uuid4()}"}}'},
+        data={"meta": json.dumps({"id": str(uuid.uuid4())})},
         headers=world.headers(worker),
         timeout=60,
     )
     assert upload.status_code == 201, upload.text
-    await run_until_idle(settings)  # the hazard model looks at the photo
-    photo = (
-        await api.get(
-            f"/api/photos/{upload.json()['id']}",
-            headers=world.headers(world.a.users[Role.SAFETY_OFFICER]),
-        )
-    ).json()
-    assert photo["hazard"]["status"] == "flagged"
+    await run_until_idle(settings)
+    photo = await api.get(
+        f"/api/photos/{upload.json()['id']}",
+        headers=world.headers(world.a.users[Role.SAFETY_OFFICER]),
+    )
+    body: dict[str, Any] = photo.json()
+    assert body["hazard"]["status"] == "flagged"
+    return body
+
+
+@needs_bus
+async def test_officer_confirms_a_flagged_photo_with_its_boxes(
+    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    worker = world.a.users[Role.WORKER]
+    photo = await _flagged_photo(api, world, settings)
     detections = photo["hazard"]["detections"]
 
     context = await _phone(browser, live_server)
@@ -274,3 +292,57 @@ async def test_manager_sees_the_geofence_without_tiles_and_exports(
         assert saved.read_bytes()  # at least the header row
     finally:
         await context.close()
+
+
+@needs_bus
+async def test_overdue_fix_closed_with_an_after_photo(
+    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    officer = world.a.users[Role.SAFETY_OFFICER]
+    photo = await _flagged_photo(api, world, settings)
+    queue = await api.get("/api/hazards?status=open", headers=world.headers(officer))
+    (hazard,) = queue.json()["items"]
+    assert hazard["photo"]["id"] == photo["id"]
+    late = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+    confirmed = await api.post(
+        f"/api/hazards/{hazard['id']}/review",
+        json={"decision": "confirm", "note": "helmets at the gate", "due_at": late},
+        headers=world.headers(officer),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    fix_id = confirmed.json()["rectification_id"]
+    # A clear scene as a phone camera takes it: 12 MP.
+    after = images.encode(images.photo(4000, 3000, seed=11), "JPEG", quality=92)
+
+    context = await _phone(browser, live_server)
+    page = await context.new_page()
+    try:
+        await _sign_in(page, officer, "/staff/fixes")
+        card = page.locator(f'[data-testid="fix-card"][data-fix-id="{fix_id}"]')
+        await expect(card).to_have_attribute("data-overdue", "true")
+        await expect(card).to_contain_text("helmets at the gate")
+        await card.get_by_test_id("fix-close").click()
+        await expect(card.get_by_test_id("fix-result")).to_contain_text("after photo")
+        await card.get_by_test_id("fix-photo").set_input_files(
+            files=FilePayload(name="after.jpg", mimeType="image/jpeg", buffer=after)
+        )
+        await card.get_by_test_id("fix-note").fill("helmets issued, sign up")
+        await card.get_by_test_id("fix-close").click()
+        # Sent before the model has seen the after photo: it waits for the check.
+        await expect(card).to_have_attribute("data-status", "verifying")
+        await expect(card.get_by_test_id("fix-result")).to_be_visible()
+        await expect(card.get_by_test_id("fix-form")).to_have_count(0)
+    finally:
+        await context.close()
+
+    await run_until_idle(settings)
+    fixes = await api.get("/api/rectifications?status=closed", headers=world.headers(officer))
+    (fix,) = fixes.json()["items"]
+    assert fix["id"] == fix_id
+    assert fix["close_note"] == "helmets issued, sign up"
+    after_photo = await api.get(
+        f"/api/photos/{fix['after_photo_id']}", headers=world.headers(officer)
+    )
+    assert after_photo.json()["hazard"]["status"] == "clear"
+    # Compressed on the phone to 1600 px (the server alone would have kept 2048).
+    assert max(after_photo.json()["width"], after_photo.json()["height"]) == 1600
