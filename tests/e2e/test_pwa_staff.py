@@ -50,13 +50,14 @@ async def _phone(browser: Browser, live_server: str) -> BrowserContext:
     )
 
 
-async def _sign_in(page: Page, user: User, then: str) -> None:
+async def _sign_in(page: Page, user: User, then: str | None = None) -> None:
     await page.goto("/login")
     await page.get_by_test_id("login-input").fill(user.login)
     await page.get_by_test_id("password-input").fill(PASSWORD)
     await page.get_by_test_id("login-submit").click()
     await expect(page.get_by_test_id("home")).to_be_visible()
-    await page.goto(then)
+    if then:
+        await page.goto(then)
 
 
 async def _crew_member(api: httpx.AsyncClient, world: World, name: str) -> uuid.UUID:
@@ -129,7 +130,10 @@ async def test_foreman_sees_who_is_in_and_missing_and_cosigns(
     context = await _phone(browser, live_server)
     page = await context.new_page()
     try:
-        await _sign_in(page, world.a.users[Role.FOREMAN], "/staff/crew")
+        await _sign_in(page, world.a.users[Role.FOREMAN])
+        # The home menu lists the foreman's screens (and no manager's).
+        await expect(page.get_by_test_id("menu-staff-sites")).to_have_count(0)
+        await page.get_by_test_id("menu-staff-crew").click()
         await expect(page.get_by_test_id("crew-board")).to_be_visible()
         await expect(_row(page, "crew-in", present)).to_have_attribute("data-status", "present")
         await expect(_row(page, "crew-in", present)).to_contain_text("Pat Present")
@@ -149,6 +153,10 @@ async def test_foreman_sees_who_is_in_and_missing_and_cosigns(
         # Co-signed: the punch counts, so the worker is in and nothing waits any more.
         await expect(_row(page, "crew-in", worker.id)).to_be_visible()
         await expect(page.get_by_test_id("punch-item")).to_have_count(0)
+
+        await page.get_by_test_id("lang-switch").click()
+        await expect(page.locator(".staff-title")).to_have_text("今日班组")
+        await expect(_row(page, "crew-missing", missing)).to_contain_text("未到")
     finally:
         await context.close()
 

@@ -7,22 +7,7 @@ import { ApiError } from "../api";
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
-import {
-  call,
-  callRaw,
-  clockTime,
-  codeLabel,
-  duration,
-  failureText,
-  loadSites,
-  messageBox,
-  requireSession,
-  selectedSite,
-  sitePicker,
-  staffFrame,
-  todayIn,
-  type Site,
-} from "./common";
+import { call, callRaw, clockTime, codeLabel, duration, failureText, messageBox, selectedSite, sitePicker, siteScreen, todayIn, type Site } from "./common";
 import { currentRole } from "./routes";
 
 type DayStatus = "present" | "late" | "absent" | "anomaly";
@@ -105,28 +90,11 @@ export function attendanceScreen(): Screen {
 }
 
 function boardScreen(options: { testid: string; title: MessageKey; exports: boolean }): Screen {
-  const controller = new AbortController();
-  const body = h("div", { class: "staff-body" }, h("p", { class: "staff-loading" }, () => t("staff.loading")));
-  const el = staffFrame(options.testid, options.title, body);
-  if (!requireSession()) return { el };
-
-  const errors = messageBox("board-error");
-  loadSites(controller.signal).then(
-    (sites) => {
-      if (controller.signal.aborted) return;
-      if (sites.length === 0) {
-        body.replaceChildren(h("p", { class: "staff-empty", "data-testid": "no-sites" }, () => t("staff.no_sites")));
-        return;
-      }
-      body.replaceChildren(boardView(sites, options.exports, controller.signal));
-    },
-    (error: unknown) => {
-      if (controller.signal.aborted) return;
-      body.replaceChildren(errors.el);
-      errors.show(failureText(error));
-    },
+  return siteScreen(options.testid, options.title, (sites, signal) =>
+    sites.length === 0
+      ? h("p", { class: "staff-empty", "data-testid": "no-sites" }, () => t("staff.no_sites"))
+      : boardView(sites, options.exports, signal),
   );
-  return { el, dispose: () => controller.abort() };
 }
 
 function boardView(sites: Site[], withExport: boolean, signal: AbortSignal): HTMLElement {

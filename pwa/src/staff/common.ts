@@ -6,7 +6,7 @@
 import { ApiError, NetworkError, apiResponse, type ApiRequest, type ApiResponse } from "../api";
 import { h } from "../dom";
 import { getLang, t, type MessageKey } from "../i18n";
-import { navigate } from "../router";
+import { navigate, type Screen } from "../router";
 import { getSession, type Session } from "../session";
 import "./staff.css";
 
@@ -145,6 +145,46 @@ export function staffFrame(testid: string, title: MessageKey, ...children: Array
     ),
     ...children.filter((c): c is Node => c !== null),
   );
+}
+
+/** A staff screen built once the caller's sites are known: the frame shows at once,
+ * the view replaces "Loading…" (or an error replaces it). `build` may return what to
+ * clean up when the screen goes. */
+export function siteScreen(
+  testid: string,
+  title: MessageKey,
+  build: (sites: Site[], signal: AbortSignal) => HTMLElement | { el: HTMLElement; dispose: () => void },
+): Screen {
+  const controller = new AbortController();
+  const body = h("div", { class: "staff-body" }, h("p", { class: "staff-loading" }, () => t("staff.loading")));
+  const el = staffFrame(testid, title, body);
+  if (!requireSession()) return { el };
+  let disposeView: (() => void) | null = null;
+  loadSites(controller.signal).then(
+    (sites) => {
+      if (controller.signal.aborted) return;
+      const view = build(sites, controller.signal);
+      if (view instanceof HTMLElement) {
+        body.replaceChildren(view);
+      } else {
+        body.replaceChildren(view.el);
+        disposeView = view.dispose;
+      }
+    },
+    (error: unknown) => {
+      if (controller.signal.aborted) return;
+      const errors = messageBox("screen-error");
+      errors.show(failureText(error));
+      body.replaceChildren(errors.el);
+    },
+  );
+  return {
+    el,
+    dispose: () => {
+      controller.abort();
+      disposeView?.();
+    },
+  };
 }
 
 // ---- sites ---------------------------------------------------------------

@@ -5,7 +5,7 @@
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
-import { call, failureText, loadSites, messageBox, requireSession, sitePicker, staffFrame, tabs, type Site } from "./common";
+import { call, failureText, messageBox, sitePicker, siteScreen, tabs, type Site } from "./common";
 
 type DueStatus = "overdue" | "due" | "expired" | "expiring";
 
@@ -32,22 +32,7 @@ const STATUS: Record<DueStatus, MessageKey> = {
 type Window = "7" | "30";
 
 export function equipmentDueScreen(): Screen {
-  const controller = new AbortController();
-  const body = h("div", { class: "staff-body" }, h("p", { class: "staff-loading" }, () => t("staff.loading")));
-  const el = staffFrame("equipment-due", "staff.equipment.title", body);
-  if (!requireSession()) return { el };
-  loadSites(controller.signal).then(
-    (sites) => {
-      if (!controller.signal.aborted) body.replaceChildren(dueView(sites, controller.signal));
-    },
-    (error: unknown) => {
-      if (controller.signal.aborted) return;
-      const errors = messageBox("due-error");
-      errors.show(failureText(error));
-      body.replaceChildren(errors.el);
-    },
-  );
-  return { el, dispose: () => controller.abort() };
+  return siteScreen("equipment-due", "staff.equipment.title", dueView);
 }
 
 function dueView(sites: Site[], signal: AbortSignal): HTMLElement {

@@ -10,7 +10,7 @@ import { h } from "../dom";
 import { compressPhoto } from "../photos/compress";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
-import { call, callResponse, codeLabel, dateTime, failureText, loadSites, messageBox, requireSession, sitePicker, staffFrame, tabs, type Site } from "./common";
+import { call, callResponse, codeLabel, dateTime, failureText, messageBox, sitePicker, siteScreen, tabs, type Site } from "./common";
 import { currentRole } from "./routes";
 
 type FixStatus = "open" | "verifying" | "closed";
@@ -52,22 +52,7 @@ const REFUSED: Record<string, MessageKey> = {
 const OVERRULERS = new Set(["admin", "manager", "safety_officer"]);
 
 export function fixesScreen(): Screen {
-  const controller = new AbortController();
-  const body = h("div", { class: "staff-body" }, h("p", { class: "staff-loading" }, () => t("staff.loading")));
-  const el = staffFrame("fixes", "staff.fixes.title", body);
-  if (!requireSession()) return { el };
-  loadSites(controller.signal).then(
-    (sites) => {
-      if (!controller.signal.aborted) body.replaceChildren(fixesView(sites, controller.signal));
-    },
-    (error: unknown) => {
-      if (controller.signal.aborted) return;
-      const errors = messageBox("fixes-error");
-      errors.show(failureText(error));
-      body.replaceChildren(errors.el);
-    },
-  );
-  return { el, dispose: () => controller.abort() };
+  return siteScreen("fixes", "staff.fixes.title", fixesView);
 }
 
 function fixesView(sites: Site[], signal: AbortSignal): HTMLElement {

@@ -6,7 +6,7 @@ import { ApiError } from "../api";
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
-import { call, dateTime, failureText, loadSites, messageBox, requireSession, sitePicker, staffFrame, tabs, type Site } from "./common";
+import { call, dateTime, failureText, messageBox, sitePicker, siteScreen, tabs, type Site } from "./common";
 import { assignablePeople } from "./people";
 import { photoWithBoxes, type PhotoBody } from "./photo";
 
@@ -40,22 +40,7 @@ const STATUS: Record<HazardStatus, MessageKey> = {
 };
 
 export function hazardQueueScreen(): Screen {
-  const controller = new AbortController();
-  const body = h("div", { class: "staff-body" }, h("p", { class: "staff-loading" }, () => t("staff.loading")));
-  const el = staffFrame("hazard-queue", "staff.hazards.title", body);
-  if (!requireSession()) return { el };
-  loadSites(controller.signal).then(
-    (sites) => {
-      if (!controller.signal.aborted) body.replaceChildren(queueView(sites, controller.signal));
-    },
-    (error: unknown) => {
-      if (controller.signal.aborted) return;
-      const errors = messageBox("hazard-error");
-      errors.show(failureText(error));
-      body.replaceChildren(errors.el);
-    },
-  );
-  return { el, dispose: () => controller.abort() };
+  return siteScreen("hazard-queue", "staff.hazards.title", queueView);
 }
 
 function queueView(sites: Site[], signal: AbortSignal): HTMLElement {

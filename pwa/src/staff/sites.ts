@@ -9,7 +9,7 @@ import * as L from "leaflet";
 import { h } from "../dom";
 import { t } from "../i18n";
 import type { Screen } from "../router";
-import { failureText, loadSites, messageBox, requireSession, staffFrame, type Site } from "./common";
+import { siteScreen, type Site } from "./common";
 
 const TILE_KEY = "sitecheck.tileUrl";
 const OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -43,32 +43,16 @@ function setTileUrl(url: string | null): void {
 }
 
 export function sitesScreen(): Screen {
-  const controller = new AbortController();
-  const body = h("div", { class: "staff-body" }, h("p", { class: "staff-loading" }, () => t("staff.loading")));
-  const el = staffFrame("site-map-screen", "staff.sites.title", body);
-  if (!requireSession()) return { el };
-  let map: L.Map | null = null;
-  loadSites(controller.signal).then(
-    (sites) => {
-      if (controller.signal.aborted) return;
-      const view = mapView(sites);
-      body.replaceChildren(view.el);
+  return siteScreen("site-map-screen", "staff.sites.title", (sites) => {
+    const view = mapView(sites);
+    let map: L.Map | null = null;
+    // Leaflet measures its element: start once the view is on the page (right after
+    // this returns, in the same task).
+    queueMicrotask(() => {
       map = view.start();
-    },
-    (error: unknown) => {
-      if (controller.signal.aborted) return;
-      const errors = messageBox("sites-error");
-      errors.show(failureText(error));
-      body.replaceChildren(errors.el);
-    },
-  );
-  return {
-    el,
-    dispose: () => {
-      controller.abort();
-      map?.remove();
-    },
-  };
+    });
+    return { el: view.el, dispose: () => map?.remove() };
+  });
 }
 
 function mapView(sites: Site[]): { el: HTMLElement; start: () => L.Map } {
