@@ -409,3 +409,63 @@ async def test_a_refused_write_waits_in_needs_attention(
         await count(engine, EquipmentEvent, EquipmentEvent.equipment_id == uuid.UUID(item["id"]))
         == 1
     )
+
+
+async def test_background_sync_wakes_the_page_to_send_what_waits(
+    open_phone: OpenPhone, world: World, engine: AsyncEngine
+) -> None:
+    page = await open_phone(None)
+    worker = world.a.users[Role.WORKER]
+    inspection_id = str(uuid.uuid4())
+    # An inspection in its backoff (next try in an hour): no timer or trigger but a
+    # forced one sends it before then.
+    await page.evaluate(
+        """([id, userId, siteId]) => new Promise((resolve, reject) => {
+          const open = indexedDB.open("sitecheck");
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const tx = open.result.transaction("outbox", "readwrite");
+            tx.objectStore("outbox").add({
+              id, method: "POST", url: "/api/inspections", created_at: new Date().toISOString(),
+              body: {type: "json", json: {id, site_id: siteId, title: "Synced in the background"}},
+              attempts: 1, last_error: "network", state: "pending", next_at: Date.now() + 3600000,
+              user_id: userId, kind: "inspection", summary: "Synced in the background",
+            });
+            tx.oncomplete = () => resolve(true);
+            tx.onerror = () => reject(tx.error);
+          };
+        })""",
+        [inspection_id, str(worker.id), str(world.a.site.id)],
+    )
+    await page.wait_for_timeout(500)
+    assert await count(engine, Inspection) == 0
+
+    # What Chromium does when the network returns: fire the registered sync tag.
+    cdp = await page.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(
+            r["registrationId"] for r in event["registrations"] if not r["isDeleted"]
+        ),
+    )
+    await cdp.send("ServiceWorker.enable")
+    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    for _ in range(50):
+        if registrations:
+            break
+        await page.wait_for_timeout(100)
+    await cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": await page.evaluate("location.origin"),
+            "registrationId": registrations[0],
+            "tag": "sitecheck-outbox",
+            "lastChance": False,
+        },
+    )
+    for _ in range(100):
+        if await count(engine, Inspection, Inspection.id == uuid.UUID(inspection_id)) == 1:
+            break
+        await page.wait_for_timeout(100)
+    assert await count(engine, Inspection, Inspection.id == uuid.UUID(inspection_id)) == 1
