@@ -30,6 +30,7 @@ from api.jobs.worker import run_until_idle
 from tests import images, punching
 from tests.e2e.test_pwa_field import shot
 from tests.factories import PASSWORD, World, unique
+from tests.integration.test_equipment_helpers import create_item
 
 pytestmark = pytest.mark.e2e
 
@@ -255,9 +256,17 @@ async def test_officer_confirms_a_flagged_photo_with_its_boxes(
     assert fix["status"] == "open"
 
 
-async def test_manager_sees_the_geofence_without_tiles_and_exports(
-    browser: Browser, live_server: str, world: World, tmp_path: Path
+async def test_manager_sees_the_geofence_without_tiles_exports_and_what_is_due(
+    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, tmp_path: Path
 ) -> None:
+    pump = await create_item(api, world, name="Concrete pump")
+    three_days_ago = (datetime.now(SITE_TZ).date() - timedelta(days=3)).isoformat()
+    plan = await api.post(
+        f"/api/equipment/{pump['id']}/maintenance-plans",
+        json={"title": "Hydraulic oil", "every_days": 14, "next_due_on": three_days_ago},
+        headers=world.headers(world.a.users[Role.MANAGER]),
+    )
+    assert plan.status_code == 201, plan.text
     context = await _phone(browser, live_server)
     tile_requests: list[str] = []
 
@@ -298,6 +307,12 @@ async def test_manager_sees_the_geofence_without_tiles_and_exports(
         saved = tmp_path / download.suggested_filename
         await download.save_as(saved)
         assert saved.read_bytes()  # at least the header row
+
+        await page.goto("/staff/equipment")
+        due = page.locator(f'[data-testid="due-row"][data-equipment-id="{pump["id"]}"]')
+        await expect(due).to_have_attribute("data-status", "overdue")
+        await expect(due).to_contain_text("Concrete pump")
+        await expect(due).to_contain_text("3 d late")
     finally:
         await context.close()
 
