@@ -3,6 +3,7 @@ import { h } from "../dom";
 import { bind, roleLabel, t, unbind, type MessageKey } from "../i18n";
 import { cacheMe, refreshLedger } from "../ledger";
 import { staffLinks } from "../staff/routes";
+import { replay } from "../sync";
 import { navigate, type Screen } from "../router";
 import { clearSession, getSession, msUntilExpiry, updateUser, type Session } from "../session";
 import { noticeOnNextLogin } from "./login";
@@ -60,6 +61,8 @@ export function homeScreen(): Screen {
       void cacheMe(me).catch(() => undefined);
       const fresh = getSession();
       if (fresh) void refreshLedger(fresh).catch(() => undefined);
+      // Signed in again after a 401 stopped the replay: send what waited for it.
+      void replay().catch(() => undefined);
     } catch (error) {
       if (controller.signal.aborted) return;
       if (error instanceof ApiError && error.status === 401) {
