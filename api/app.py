@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.bootstrap import bootstrap_superadmin, ensure_bucket
 from api.config import Settings
-from api.db.models import Company, User
+from api.db.models import User
+from api.db.pool import ping_when_idle
 from api.domain.attendance.controllers import AttendanceController
 from api.domain.audit.controllers import AuditController
 from api.domain.equipment.controllers import EquipmentController
@@ -46,6 +48,7 @@ from api.lib.errors import exception_handlers
 from api.lib.faces import warm_up_faces
 from api.lib.headers import response_headers_hook
 from api.lib.logs import configure_logging, request_context_middleware
+from api.lib.principals import PrincipalCache, load_active_user, watch_sessions
 from api.lib.throttle import LoginThrottler
 from storage.s3 import ObjectStore
 
@@ -62,27 +65,37 @@ def create_app(settings: Settings | None = None) -> Litestar:
         before_send_handler="autocommit",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         engine_config=EngineConfig(
-            pool_size=settings.db_pool_size, pool_pre_ping=True, pool_recycle=1800
+            pool_size=settings.db_pool_size,
+            # No overflow: a connection opened for a burst and dropped straight after
+            # costs a TLS probe, authentication and type introspection, far more than
+            # waiting a moment for a pooled one (under load that churn was most of the
+            # scan's CPU).
+            max_overflow=0,
+            pool_recycle=1800,
         ),
         set_default_exception_handler=False,
     )
+    engine = db_config.get_engine()
+    ping_when_idle(engine)
     store = ObjectStore(settings.s3)
 
+    principals = PrincipalCache(settings.auth_cache_s)
+
     async def retrieve_user(
-        token: Token, connection: ASGIConnection[Any, Any, Any, Any]
+        token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
     ) -> User | None:
-        session = db_config.provide_session(connection.app.state, connection.scope)
         try:
-            user = await session.get(User, uuid.UUID(token.sub))
+            user_id = uuid.UUID(token.sub)
         except ValueError:
             return None
-        if user is None or not user.is_active:
-            return None
-        if user.company_id is not None:
-            company = await session.get(Company, user.company_id)
-            if company is None or not company.is_active:
-                return None
-        return user
+
+        async def load() -> User | None:
+            # Its own short session: the request's stays untouched, so a handler may
+            # still choose how it reads (api/lib/reads.py).
+            async with db_config.get_session() as session:
+                return await load_active_user(session, user_id)
+
+        return await principals.get(user_id, load)
 
     jwt_auth = JWTAuth[User](
         retrieve_user_handler=retrieve_user,
@@ -100,8 +113,16 @@ def create_app(settings: Settings | None = None) -> Litestar:
             async with db_config.get_session() as session:
                 await bootstrap_superadmin(session, login, password)
                 await session.commit()
-        async with job_queue_running(app.state.jobs, settings):
-            yield
+        stop_watching = watch_sessions(principals)
+        # Everything built so far (routes, models, the compiled schema) lives as long
+        # as the process; parked outside the collector, it is no longer re-scanned by
+        # every full collection, which otherwise paused requests for tens of ms.
+        gc.freeze()
+        try:
+            async with job_queue_running(app.state.jobs, settings):
+                yield
+        finally:
+            stop_watching()
 
     def new_session() -> AsyncSession:
         return db_config.create_session_maker()()
@@ -153,6 +174,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         state=State(
             {
                 "settings": settings,
+                # For reads that bypass the session (api/lib/reads.py).
+                "engine": engine,
                 "store": store,
                 "jwt_auth": jwt_auth,
                 "throttler": throttler,

@@ -157,7 +157,10 @@ class Settings:
     login_window_s: int = 15 * 60
     # Labour and safety disputes surface months later; the brief asks for >= 6 months.
     audit_retention_days: int = 400
-    db_pool_size: int = 10
+    db_pool_size: int = 20
+    # How long a request may trust the user/company rows read by an earlier one (seconds;
+    # changes made through this replica apply at once). 0 reads them on every request.
+    auth_cache_s: int = 5
     # Photos. 25 MB holds any phone's full-resolution JPEG or HEIC; the PWA sends ~200 KB.
     max_upload_bytes: int = 25 * 1024 * 1024
     # Presigned photo links: long enough to load on one bar of signal, short enough that
@@ -217,6 +220,9 @@ class Settings:
         max_samples = _int(env, "SITECHECK_FACE_MAX_SAMPLES", 5)
         if not 1 <= max_samples <= 20:
             raise ConfigError("SITECHECK_FACE_MAX_SAMPLES must be within 1..20")
+        auth_cache_s = _int(env, "SITECHECK_AUTH_CACHE_S", 5)
+        if not 0 <= auth_cache_s <= 300:
+            raise ConfigError("SITECHECK_AUTH_CACHE_S must be within 0..300")
         return cls(
             database_url=_required(env, "DATABASE_URL"),
             s3=S3Settings(
@@ -235,7 +241,8 @@ class Settings:
             login_max_failures=_int(env, "SITECHECK_LOGIN_MAX_FAILURES", 5),
             login_window_s=_int(env, "SITECHECK_LOGIN_WINDOW_S", 15 * 60),
             audit_retention_days=retention,
-            db_pool_size=_int(env, "SITECHECK_DB_POOL_SIZE", 10),
+            db_pool_size=_int(env, "SITECHECK_DB_POOL_SIZE", 20),
+            auth_cache_s=auth_cache_s,
             **_photo_settings(env),
             **_attendance_settings(env),
             face_key=_face_key(env),

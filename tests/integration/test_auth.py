@@ -98,6 +98,9 @@ async def test_expired_and_tampered_tokens_are_refused(
 async def test_deactivated_user_loses_access(api: httpx.AsyncClient, world: World) -> None:
     worker = world.a.users[Role.WORKER]
     admin = world.headers(world.a.users[Role.ADMIN])
+    # Signed in and recently seen (so the API holds the worker in its short-lived cache
+    # of token owners): the deactivation must still apply to the very next request.
+    assert (await api.get("/api/me", headers=world.headers(worker))).status_code == 200
     off = await api.patch(f"/api/users/{worker.id}", json={"is_active": False}, headers=admin)
     assert off.status_code == 200
     assert (await api.get("/api/me", headers=world.headers(worker))).status_code == 401
