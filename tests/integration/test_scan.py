@@ -8,10 +8,9 @@ from urllib.parse import quote
 
 import httpx
 from PIL import Image
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import World
+from tests.factories import World, square
 from tests.integration.test_equipment_helpers import (
     R,
     create_batch,
@@ -121,12 +120,23 @@ async def test_unknown_and_foreign_codes_are_404_unknown_code(
     # The same code resolves for company B, whose item it is.
     mine = await api.get(f"/api/scan/{theirs['code']}", headers=headers(world, R.WORKER, "b"))
     assert mine.status_code == 200
-    # A worker whose crew is not on the item's site cannot resolve it either.
-    async with engine.begin() as conn:
-        await conn.execute(
-            text("UPDATE users SET crew_id = NULL WHERE id = :id"),
-            {"id": world.a.users[R.WORKER].id},
-        )
+    # A worker moved to a crew on another site cannot resolve it any more, at once (the
+    # API's cache of who a token belongs to drops the worker when the move is saved).
+    admin = headers(world, R.ADMIN)
+    other = await api.post(
+        "/api/sites",
+        headers=admin,
+        json={"name": "Far site", "geofence": square(117.0, 40.0), "timezone": "Asia/Shanghai"},
+    )
+    crew = await api.post(
+        "/api/crews", headers=admin, json={"site_id": other.json()["id"], "name": "Far crew"}
+    )
+    moved = await api.patch(
+        f"/api/users/{world.a.users[R.WORKER].id}",
+        headers=admin,
+        json={"crew_id": crew.json()["id"]},
+    )
+    assert moved.status_code == 200, moved.text
     hidden = await _scan(api, world, ours["code"], R.WORKER)
     assert (hidden.status_code, hidden.json()["code"]) == (404, "unknown_code")
 

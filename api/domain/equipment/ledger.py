@@ -9,6 +9,7 @@ app, and rows skip the identity map and attribute instrumentation.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select, true
@@ -93,7 +94,7 @@ def ledger_query(actor: Actor) -> Select[Any]:
     )
 
 
-def equipment_out(row: RowMapping, public_base: str) -> EquipmentOut:
+def equipment_out(row: Mapping[Any, Any], public_base: str) -> EquipmentOut:
     today = site_today(row["site_timezone"])
     expires_on = row["certificate_expires_on"]
     present = row["certificate_no"] is not None or expires_on is not None
@@ -137,7 +138,7 @@ def equipment_out(row: RowMapping, public_base: str) -> EquipmentOut:
     )
 
 
-def _status(row: RowMapping) -> Any:
+def _status(row: Mapping[Any, Any]) -> Any:
     if not row["is_active"]:
         return "retired"
     if row["open_defects"]:

@@ -4,8 +4,8 @@ api/domain/scan (which also asks the materials domain)."""
 from __future__ import annotations
 
 import msgspec
-from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Uuid, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Equipment, EquipmentEvent
 from api.domain.equipment.ledger import (
@@ -17,13 +17,20 @@ from api.domain.equipment.ledger import (
 )
 from api.domain.equipment.schemas import EquipmentOut, OpenDefect
 from api.lib.context import Actor
+from api.lib.reads import PreparedRead
 from api.lib.statements import PerActorStatements
 
 # A scan lists this many open defects; the item's history has the rest.
 SCAN_DEFECTS = 10
 
 _by_code = PerActorStatements(
-    lambda actor: ledger_query(actor).where(Equipment.code == bindparam("code"))
+    lambda actor: PreparedRead(ledger_query(actor).where(Equipment.code == bindparam("code")))
+)
+_open_defects = PreparedRead(
+    select(EquipmentEvent.id, EquipmentEvent.note, EquipmentEvent.occurred_at)
+    .where(open_defect_filter(bindparam("equipment_id", type_=Uuid)))
+    .order_by(EquipmentEvent.occurred_at.desc())
+    .limit(SCAN_DEFECTS)
 )
 
 
@@ -40,21 +47,18 @@ class EquipmentScan(msgspec.Struct, tag_field="kind", tag="equipment"):
 
 
 async def scan_equipment(
-    session: AsyncSession, actor: Actor, code: str, base: str
+    engine: AsyncEngine, actor: Actor, code: str, base: str
 ) -> EquipmentScan | None:
-    row = (await session.execute(_by_code.get(actor), {"code": code})).first()
+    row = await _by_code.get(actor).first(engine, code=code)
     if row is None:
         return None
-    item = equipment_out(row._mapping, base)
+    item = equipment_out(row, base)
     defects: list[OpenDefect] = []
     if item.open_defects:
-        found = await session.execute(
-            select(EquipmentEvent.id, EquipmentEvent.note, EquipmentEvent.occurred_at)
-            .where(open_defect_filter(item.id))
-            .order_by(EquipmentEvent.occurred_at.desc())
-            .limit(SCAN_DEFECTS)
-        )
-        defects = [OpenDefect(id=i, note=n, reported_at=at) for i, n, at in found]
+        defects = [
+            OpenDefect(id=d["id"], note=d["note"], reported_at=d["occurred_at"])
+            for d in await _open_defects.all(engine, equipment_id=item.id)
+        ]
     return EquipmentScan(
         code=item.code,
         item=item,

@@ -8,17 +8,18 @@ from typing import Any
 import msgspec
 from litestar import Request
 from sqlalchemy import bindparam
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import MaterialBatch
 from api.domain.materials.schemas import BatchOut
 from api.domain.materials.services import BatchReader, batch_actions, batch_flags, batch_query
 from api.lib.context import Actor
 from api.lib.qr import public_base
+from api.lib.reads import PreparedRead
 from api.lib.statements import PerActorStatements
 
 _by_code = PerActorStatements(
-    lambda actor: batch_query(actor).where(MaterialBatch.code == bindparam("code"))
+    lambda actor: PreparedRead(batch_query(actor).where(MaterialBatch.code == bindparam("code")))
 )
 
 
@@ -40,12 +41,12 @@ def provide_reader(request: Request[Any, Any, Any]) -> BatchReader:
 
 
 async def scan_batch(
-    session: AsyncSession, actor: Actor, code: str, reader: BatchReader
+    engine: AsyncEngine, actor: Actor, code: str, reader: BatchReader
 ) -> BatchScan | None:
-    row = (await session.execute(_by_code.get(actor), {"code": code})).first()
+    row = await _by_code.get(actor).first(engine, code=code)
     if row is None:
         return None
-    item = reader.out(row._mapping)
+    item = reader.out(row)
     return BatchScan(
         code=item.code, item=item, flags=batch_flags(item), actions=batch_actions(actor.role)
     )

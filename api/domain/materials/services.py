@@ -9,11 +9,11 @@ in.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
 from sqlalchemy import ColumnElement, Select, false, func, select, true
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -76,7 +76,7 @@ def batch_query(actor: Actor) -> Select[Any]:
     )
 
 
-def batch_out(row: RowMapping, base: str, store: ObjectStore, ttl_s: int) -> BatchOut:
+def batch_out(row: Mapping[Any, Any], base: str, store: ObjectStore, ttl_s: int) -> BatchOut:
     today = site_today(row["site_timezone"])
     key = row["certificate_key"]
     return BatchOut(
@@ -136,7 +136,7 @@ class BatchReader:
     def __init__(self, base: str, store: ObjectStore, ttl_s: int) -> None:
         self.base, self.store, self.ttl_s = base, store, ttl_s
 
-    def out(self, row: RowMapping) -> BatchOut:
+    def out(self, row: Mapping[Any, Any]) -> BatchOut:
         return batch_out(row, self.base, self.store, self.ttl_s)
 
     async def one(self, session: AsyncSession, actor: Actor, batch_id: uuid.UUID) -> BatchOut:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import anyio.to_thread
 import msgspec
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import Settings
 from api.domain.equipment.scan import EquipmentScan, scan_equipment
@@ -43,16 +43,14 @@ class Decoded(msgspec.Struct):
 
 
 async def scan(
-    session: AsyncSession, actor: Actor, raw: str, reader: BatchReader
+    engine: AsyncEngine, actor: Actor, raw: str, reader: BatchReader
 ) -> EquipmentScan | BatchScan:
     code = code_from_scan(raw)
     if code is None:
         raise UnknownCode("this is not a SiteCheck code")
-    found: EquipmentScan | BatchScan | None = await scan_equipment(
-        session, actor, code, reader.base
-    )
+    found: EquipmentScan | BatchScan | None = await scan_equipment(engine, actor, code, reader.base)
     if found is None:
-        found = await scan_batch(session, actor, code, reader)
+        found = await scan_batch(engine, actor, code, reader)
     if found is None:
         raise UnknownCode(f"no item with code {code}")
     return found
