@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import re
+import resource
 import shutil
 import socket
 import subprocess
@@ -264,6 +265,37 @@ def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen
         time.sleep(0.2)
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a live process has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_cpu_s(root: int) -> float:
+    """CPU seconds of a process and its live children (the postmaster and its backends)."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(entry.name) == root or int(fields[1]) == root:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            continue  # exited while we looked
+    return total
+
+
+@dataclass(frozen=True)
+class CpuPerRequest:
+    """Milliseconds of CPU per request: independent of what else the machine runs, so
+    the capacity figures below hold on a shared box where wall-clock rates do not."""
+
+    api_ms: float
+    db_ms: float
+    wrk_ms: float
+
+
 _UNIT_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -305,6 +337,11 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, duration: int) -
         errors=sum(int(g) for g in errors.groups()) if errors else 0,
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
     )
+
+
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def main() -> int:
@@ -355,7 +392,14 @@ def main() -> int:
         if probe.status_code != 200:
             raise RuntimeError(f"probe scan failed: {probe.status_code} {probe.text}")
         run_wrk(wrk, url, script, args.connections, args.warmup)
+        postmaster = stack.postgres.running_pid()
+        if postmaster is None:
+            raise RuntimeError("PostgreSQL is not running")
+        before = (_cpu_s(server.pid), _tree_cpu_s(postmaster), _children_cpu_s())
         result = run_wrk(wrk, url, script, args.connections, args.duration)
+        after = (_cpu_s(server.pid), _tree_cpu_s(postmaster), _children_cpu_s())
+        per = [1000 * (a - b) / result.requests for a, b in zip(after, before, strict=True)]
+        cpu = CpuPerRequest(api_ms=per[0], db_ms=per[1], wrk_ms=per[2])
     finally:
         if server is not None:
             server.terminate()
@@ -383,6 +427,18 @@ def main() -> int:
     print(
         f"| requests / errors / non-2xx | | {result.requests:,} / {result.errors} / "
         f"{result.non_2xx} | |"
+    )
+    # One worker is one Python thread: it can serve at most one core's worth.
+    one_core = 1000 / cpu.api_ms
+    two_cores = 2000 / (cpu.api_ms + cpu.db_ms + cpu.wrk_ms)
+    print(
+        f"| CPU per request: API / PostgreSQL / wrk | | {cpu.api_ms:.3f} / {cpu.db_ms:.3f} / "
+        f"{cpu.wrk_ms:.3f} ms | |"
+    )
+    print(
+        f"| capacity from CPU (quiet machine): one worker's core / all three on 2 cores | "
+        f">= {GOAL_RPS:,.0f} | {one_core:,.0f} / {two_cores:,.0f} req/s | "
+        f"{min(one_core, two_cores) / GOAL_RPS:.2f} |"
     )
     return 0 if result.errors == 0 and result.non_2xx == 0 else 1
 
