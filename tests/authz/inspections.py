@@ -218,5 +218,21 @@ HAZARD_CASES: list[Case] = [
         scoped_object=True,
         setup=open_rectification,
     ),
+    # Feedback for retraining: reviewers only; naming a site of company A is a 404 to
+    # company B. The export of a site with nothing reviewed is a valid, empty zip.
+    Case(
+        "GET",
+        "/api/hazards/precision",
+        by_role(REVIEWERS),
+        lambda w: f"/api/hazards/precision?site_id={w.a.site.id}",
+        scoped_object=True,
+    ),
+    Case(
+        "GET",
+        "/api/hazards/export",
+        by_role(REVIEWERS),
+        lambda w: f"/api/hazards/export?site_id={w.a.site.id}&limit=10",
+        scoped_object=True,
+    ),
 ]
 CASES += HAZARD_CASES

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any, Literal
 
 from litestar import Controller, Response, get, post
@@ -10,13 +11,15 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.hazards import services
+from api.domain.hazards import feedback, services
 from api.domain.hazards.schemas import (
     CloseIn,
     HazardOut,
     HazardPage,
+    PrecisionOut,
     RectificationOut,
     RectificationPage,
     ReviewIn,
@@ -48,6 +51,62 @@ class HazardController(Controller):
             db_session, actor, state.store, state.settings, page, site_id, status
         )
         return HazardPage(items=items, total=total, limit=page.limit, offset=page.offset)  # type: ignore[arg-type]
+
+    @get(
+        "/precision",
+        opt=allow(*services.REVIEWERS),
+        summary="How often the model's flags were right, per site and model",
+        description=(
+            "confirmed / (confirmed + dismissed), null while nothing is reviewed. "
+            "`since`/`until` (with an offset) bound the review time; open hazards count "
+            "by when they were flagged."
+        ),
+    )
+    async def precision(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        site_id: FromQuery[uuid.UUID | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+    ) -> PrecisionOut:
+        window = feedback.review_window(since, until)
+        items = await feedback.precision(db_session, actor, site_id, window)
+        return PrecisionOut(items=items, since=since, until=until)  # type: ignore[arg-type]
+
+    @get(
+        "/export",
+        opt=allow(*services.REVIEWERS),
+        summary="Reviewed photos as a YOLO dataset (zip) for retraining",
+        description=(
+            "images/, labels/ (`class cx cy w h`, normalised), data.yaml, README.txt, "
+            "manifest.csv. Newest reviews first; `limit` 1..1000 (default 200), 422 "
+            "`validation_error` outside that."
+        ),
+        response_description="application/zip (Content-Disposition: attachment)",
+    )
+    async def export(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        state: State,
+        site_id: FromQuery[uuid.UUID | None] = None,
+        since: FromQuery[datetime | None] = None,
+        until: FromQuery[datetime | None] = None,
+        limit: FromQuery[int] = feedback.DEFAULT_EXPORT_LIMIT,
+    ) -> Stream:
+        window = feedback.review_window(since, until)
+        built = await feedback.export(db_session, actor, state.store, site_id, window, limit)
+        return Stream(
+            built.chunks(),
+            media_type="application/zip",
+            headers={
+                "Content-Disposition": f'attachment; filename="{built.filename}"',
+                "Content-Length": str(built.size),
+                "X-Export-Photos": str(built.photos),
+                "X-Export-Matched": str(built.matched),
+            },
+        )
 
     @post(
         "/{hazard_id:uuid}/review",

@@ -77,3 +77,28 @@ class RectificationPage(msgspec.Struct):
     total: int
     limit: int
     offset: int
+
+
+class ModelPrecision(msgspec.Struct):
+    model: str
+    confirmed: int
+    dismissed: int
+    open: int
+    # confirmed / (confirmed + dismissed); null while nothing is reviewed.
+    precision: float | None
+
+
+class SitePrecision(msgspec.Struct):
+    site_id: uuid.UUID
+    site_name: str
+    confirmed: int
+    dismissed: int
+    open: int
+    precision: float | None
+    models: list[ModelPrecision]
+
+
+class PrecisionOut(msgspec.Struct):
+    items: list[SitePrecision]
+    since: datetime | None = None
+    until: datetime | None = None
