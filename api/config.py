@@ -85,6 +85,9 @@ def _photo_settings(env: Mapping[str, str]) -> dict[str, Any]:
     presign = _int(env, "SITECHECK_PRESIGN_TTL_S", 300)
     if not 10 <= presign <= 7 * 24 * 3600:
         raise ConfigError("SITECHECK_PRESIGN_TTL_S must be within 10..604800")
+    hazard_threads = _int(env, "SITECHECK_HAZARD_THREADS", 0)
+    if not 0 <= hazard_threads <= 64:
+        raise ConfigError("SITECHECK_HAZARD_THREADS must be within 0..64 (0: all cores)")
     workers = _int(env, "SITECHECK_IMAGE_WORKERS", os.cpu_count() or 1)
     if not 1 <= workers <= 64:
         raise ConfigError("SITECHECK_IMAGE_WORKERS must be within 1..64")
@@ -93,6 +96,7 @@ def _photo_settings(env: Mapping[str, str]) -> dict[str, Any]:
         "presign_ttl_s": presign,
         "image_workers": workers,
         "worker_inprocess": _bool(env, "SITECHECK_INPROCESS_WORKER", False),
+        "hazard_threads": hazard_threads,
     }
 
 
@@ -158,6 +162,10 @@ class Settings:
     # Labour and safety disputes surface months later; the brief asks for >= 6 months.
     audit_retention_days: int = 400
     db_pool_size: int = 20
+    # Cores one hazard inference uses (0: all this process may use). Fewer threads per
+    # photo and several photos at once (cores // threads) give more photos per minute
+    # to a worker with a backlog; all cores on one photo give the quickest single flag.
+    hazard_threads: int = 0
     # How long a request may trust the user/company rows read by an earlier one (seconds;
     # changes made through this replica apply at once). 0 reads them on every request.
     auth_cache_s: int = 5

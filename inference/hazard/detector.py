@@ -128,7 +128,10 @@ class HazardDetector:
         parts: list[Candidates] = []
         for x0, y0, x1, y1 in _views(width, height, self.policy.tiling):
             t0 = time.perf_counter()
-            tensor, placement = letterbox(rgb[y0:y1, x0:x1], self.info.in_h, self.info.in_w)
+            in_h, in_w = self.info.input_size(y1 - y0, x1 - x0)
+            tensor, placement = letterbox(
+                rgb[y0:y1, x0:x1], in_h, in_w, fit=(self.info.in_h, self.info.in_w)
+            )
             t1 = time.perf_counter()
             raw = self._session.run(None, {self.info.input_name: tensor})[0]
             t2 = time.perf_counter()

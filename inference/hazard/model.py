@@ -38,6 +38,18 @@ class ModelInfo:
     in_h: int
     in_w: int
     stride: int
+    # Height and width are free in the graph (an export with dynamic axes): a photo is
+    # then fitted to (in_h, in_w) but padded only up to the stride, as Ultralytics'
+    # own `predict` does ("rect"); a 4:3 photo runs on 640x480 pixels instead of 640x640.
+    dynamic: bool = False
+
+    def input_size(self, height: int, width: int) -> tuple[int, int]:
+        """The network input (height, width) for a photo of this size."""
+        if not self.dynamic:
+            return self.in_h, self.in_w
+        r = min(self.in_h / height, self.in_w / width)
+        new_w, new_h = max(1, round(width * r)), max(1, round(height * r))
+        return new_h + (self.in_h - new_h) % self.stride, new_w + (self.in_w - new_w) % self.stride
 
     @property
     def label(self) -> str:
@@ -116,7 +128,9 @@ def describe(session: Any, path: Path, sha256: str) -> ModelInfo:
     stride = _literal_int(meta.get("stride", "32"), "stride", path)
     if in_h % stride or in_w % stride:
         raise ModelFormatError(f"{path} input {in_h}x{in_w} is not a multiple of stride {stride}")
-    return ModelInfo(path, sha256, names, inputs[0].name, in_h, in_w, stride)
+    h, w = inputs[0].shape[2], inputs[0].shape[3]
+    dynamic = not (isinstance(h, int) and isinstance(w, int))
+    return ModelInfo(path, sha256, names, inputs[0].name, in_h, in_w, stride, dynamic)
 
 
 def _names(meta: dict[str, str], path: Path) -> tuple[str, ...]:

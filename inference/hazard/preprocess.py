@@ -77,15 +77,23 @@ def resize_bilinear(rgb: U8Image, width: int, height: int) -> U8Image:
     return np.rint(out, out=out).clip(0, 255).astype(np.uint8)
 
 
-def letterbox(rgb: U8Image, in_h: int, in_w: int) -> tuple[F32Array, Letterbox]:
+def letterbox(
+    rgb: U8Image, in_h: int, in_w: int, fit: tuple[int, int] | None = None
+) -> tuple[F32Array, Letterbox]:
     """Scale to fit (in_h, in_w) keeping the aspect ratio, centre on gray 114, make NCHW 0..1.
+
+    `fit` (height, width), when given, is the box the scale is computed for, and
+    (in_h, in_w) only the canvas: Ultralytics' rect mode scales to fit the model's size
+    and pads to a stride multiple, and recomputing the scale from the smaller canvas
+    could round a side one pixel differently.
 
     Sizes and offsets are rounded as Ultralytics' `LetterBox` rounds them (Python's
     round-half-even for the new size, `round(d -/+ 0.1)` for the two sides of the pad), so
     boxes land on the same pixels as the reference.
     """
     h0, w0 = rgb.shape[:2]
-    r = min(in_h / h0, in_w / w0)
+    fit_h, fit_w = fit or (in_h, in_w)
+    r = min(fit_h / h0, fit_w / w0)
     new_w, new_h = round(w0 * r), round(h0 * r)
     # An extreme aspect ratio could round a side to zero pixels; one pixel keeps it defined.
     new_w, new_h = max(1, min(new_w, in_w)), max(1, min(new_h, in_h))

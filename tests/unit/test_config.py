@@ -20,6 +20,11 @@ def test_defaults() -> None:
     assert settings.s3.path_style is True
     assert settings.bootstrap_admin is None
     assert settings.audit_retention_days >= 183
+    assert (settings.auth_cache_s, settings.hazard_threads, settings.db_pool_size) == (5, 0, 20)
+    tuned = Settings.from_env(
+        {**BASE, "SITECHECK_AUTH_CACHE_S": "0", "SITECHECK_HAZARD_THREADS": "1"}
+    )
+    assert (tuned.auth_cache_s, tuned.hazard_threads) == (0, 1)
 
 
 @pytest.mark.parametrize(
@@ -31,6 +36,9 @@ def test_defaults() -> None:
         ({"SITECHECK_BOOTSTRAP_ADMIN": "nocolon"}, "login:password"),
         ({"SITECHECK_AUDIT_RETENTION_DAYS": "30"}, "6 months"),
         ({"SITECHECK_JWT_TTL_S": "soon"}, "integer"),
+        ({"SITECHECK_AUTH_CACHE_S": "-1"}, "SITECHECK_AUTH_CACHE_S"),
+        ({"SITECHECK_AUTH_CACHE_S": "3600"}, "SITECHECK_AUTH_CACHE_S"),
+        ({"SITECHECK_HAZARD_THREADS": "-2"}, "SITECHECK_HAZARD_THREADS"),
     ],
 )
 def test_bad_settings_name_the_variable(override: dict[str, str], message: str) -> None:

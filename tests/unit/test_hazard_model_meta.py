@@ -65,6 +65,21 @@ def test_dynamic_input_takes_the_export_size() -> None:
     session.meta["imgsz"] = "[384, 640]"
     info = describe(session, PATH, "")
     assert (info.in_h, info.in_w) == (384, 640)
+    assert info.dynamic
+
+
+def test_dynamic_models_get_ultralytics_rect_inputs() -> None:
+    session = _Session(input_shape=[1, 3, "height", "width"], output_shape=[1, 7, "n"])
+    info = describe(session, PATH, "")
+    # The shapes Ultralytics' predict uses for bus.jpg, zidane.jpg and a 4:3 phone photo:
+    # fit 640, then pad only up to the next multiple of the stride.
+    assert info.input_size(1080, 810) == (640, 480)
+    assert info.input_size(720, 1280) == (384, 640)
+    assert info.input_size(3000, 4000) == (480, 640)
+    assert info.input_size(100, 3) == (640, 32)
+    fixed = describe(_Session(), PATH, "")
+    assert not fixed.dynamic
+    assert fixed.input_size(720, 1280) == (640, 640)
 
 
 def test_names_as_a_list_are_accepted() -> None:

@@ -78,6 +78,17 @@ def test_letterbox_odd_padding_rounds_like_ultralytics() -> None:
     assert placement.pad_x == round((64 - 2) / 2 - 0.1)
 
 
+def test_rect_canvas_keeps_the_scale_of_the_fit_box() -> None:
+    # 1280x721 fits 640 wide at r = 0.5 -> 640x360 (round half even); the canvas is the
+    # next stride multiple, 384. Computing the scale from the 384-high canvas instead would
+    # give min(384/721, 640/1280) = 0.5 too here, but not for every size: r must come from
+    # the fit box, as in Ultralytics.
+    tensor, placement = letterbox(np.zeros((721, 1280, 3), np.uint8), 384, 640, fit=(640, 640))
+    assert tensor.shape == (1, 3, 384, 640)
+    assert placement.scale == 0.5
+    assert placement.pad_y == round((384 - 360) / 2 - 0.1)
+
+
 def test_boxes_map_back_to_source_pixels() -> None:
     _, placement = letterbox(np.zeros((1080, 810, 3), np.uint8), 480, 480)
     in_input = np.array([[60.0, 0.0, 420.0, 480.0], [160.0, 240.0, 200.0, 280.0]], np.float32)

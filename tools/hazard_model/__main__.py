@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     ex.add_argument("out", type=Path)
     ex.add_argument("--imgsz", type=int, default=480)
     ex.add_argument("--check-image", type=Path)
+    ex.add_argument(
+        "--dynamic",
+        action="store_true",
+        help="height/width as dynamic axes: inference pads only to the stride (Ultralytics' rect)",
+    )
 
     qu = sub.add_parser("quantize", help="fp32 ONNX -> static int8 QDQ ONNX")
     qu.add_argument("fp32", type=Path)
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.command == "export":
         from tools.hazard_model.export import export
 
-        export(a.checkpoint, a.out, a.imgsz, a.check_image)
+        export(a.checkpoint, a.out, a.imgsz, a.check_image, dynamic=a.dynamic)
     elif a.command == "quantize":
         from tools.hazard_model.quantize import quantize
 

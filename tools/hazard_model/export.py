@@ -17,7 +17,9 @@ from typing import Any
 import numpy as np
 
 
-def export(checkpoint: Path, out: Path, imgsz: int, check_image: Path | None) -> str:
+def export(
+    checkpoint: Path, out: Path, imgsz: int, check_image: Path | None, *, dynamic: bool = False
+) -> str:
     from ultralytics import YOLO
 
     with tempfile.TemporaryDirectory() as work:
@@ -28,7 +30,7 @@ def export(checkpoint: Path, out: Path, imgsz: int, check_image: Path | None) ->
         if model.task != "detect":
             raise SystemExit(f"{checkpoint} is a {model.task!r} model; only 'detect' is supported")
         produced = model.export(
-            format="onnx", imgsz=imgsz, opset=17, simplify=True, dynamic=False, nms=False
+            format="onnx", imgsz=imgsz, opset=17, simplify=True, dynamic=dynamic, nms=False
         )
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.move(produced, out)

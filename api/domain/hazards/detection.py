@@ -18,29 +18,41 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import Hazard, Photo, Rectification
 from api.db.models.base import utcnow
 from inference.hazard.detector import HazardResult, default_detector
+from inference.hazard.model import available_cores
 from storage.s3 import ObjectStore
 
 log = logging.getLogger(__name__)
 
 # A photo whose check failed this many times is marked `failed`, with the error kept.
 MAX_ATTEMPTS = 3
-# One inference at a time per process: the model already uses every core it is given.
-_limiter = anyio.CapacityLimiter(1)
+# Inferences at once per process, by threads per inference: together they use the cores
+# this process may run on, never more (a worker running more jobs at once queues here).
+_limiters: dict[int, anyio.CapacityLimiter] = {}
 
 
-def _detect_blocking(jpeg: bytes) -> HazardResult:
+def _limiter(threads: int) -> anyio.CapacityLimiter:
+    if threads not in _limiters:
+        _limiters[threads] = anyio.CapacityLimiter(max(1, available_cores() // threads))
+    return _limiters[threads]
+
+
+def _detect_blocking(jpeg: bytes, threads: int) -> HazardResult:
     # Our own stored JPEG: already decoded once in the sandboxed child, bounded to
     # 2048 px and free of metadata, so decoding it here is safe and quick.
     with Image.open(io.BytesIO(jpeg)) as img:
-        return default_detector().detect(img.convert("RGB"))
+        return default_detector(threads=threads).detect(img.convert("RGB"))
 
 
-async def detect(store: ObjectStore, photo: Photo) -> HazardResult:
+async def detect(store: ObjectStore, photo: Photo, settings: Settings) -> HazardResult:
+    threads = settings.hazard_threads or available_cores()
     jpeg = await store.get_bytes(photo.key)
-    return await anyio.to_thread.run_sync(_detect_blocking, jpeg, limiter=_limiter)
+    return await anyio.to_thread.run_sync(
+        _detect_blocking, jpeg, threads, limiter=_limiter(threads)
+    )
 
 
 def detections_json(result: HazardResult) -> list[dict[str, Any]]:

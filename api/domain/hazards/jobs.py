@@ -44,7 +44,7 @@ async def detect_photo(photo_id: str) -> str:
         attempts = photo.hazard_attempts
         await session.commit()
     try:
-        result = await detection.detect(rt.store, photo)
+        result = await detection.detect(rt.store, photo, rt.settings)
     except Exception as exc:
         log.warning("hazard check of photo %s failed (attempt %d)", pid, attempts, exc_info=True)
         if attempts >= detection.MAX_ATTEMPTS:
