@@ -9,7 +9,14 @@ What runs, in one process, on the same decoded photos (decoding is not timed):
   through HazardDetector, with Ultralytics' class-aware NMS so the output is comparable;
 * ``ours 480 fp32`` / ``ours 480 int8 (tool)``: optional files made by tools/hazard_model from
   the same weights (``--fp32-480``, ``--int8-480``), to show what int8 alone buys;
+* ``ours 640 fp32 rect``: optional (``--fp32-rect``), the same weights exported with dynamic
+  height/width (``tools/hazard_model export --imgsz 640 --dynamic``): padded only to the
+  stride like Ultralytics' default predict, and checked for parity against it;
 * ``ours shipped 480 int8``: ``default_detector()``, the fine-tuned model the product runs.
+
+``--parallel`` adds a backlog phase: photos per minute of one worker running one thread per
+photo and one photo per core (``SITECHECK_HAZARD_THREADS=1``), alternating with Ultralytics'
+default predict one photo at a time.
 
 Every engine gets the same number of threads (``--threads``, default 2 = this machine's cores:
 ``torch.set_num_threads`` and onnxruntime's intra-op pool). Engines take turns photo by photo
@@ -25,6 +32,7 @@ Setup (a separate environment: torch never enters the project's)::
     tools/make_torch_venv.sh /tmp/bench-venv      # torch 2.13.0 CPU, ultralytics 8.4.190
     /tmp/bench-venv/bin/python -m benchmarks.hazards \
         [--checkpoint VENV/weights/helmet_best.pt] [--rounds 15] [--threads 2] \
+        [--fp32-rect helmet_640_dynamic.onnx] [--parallel] \
         [--fp32-480 helmet_480.onnx --int8-480 helmet_480.int8qdq.onnx]
 
 What Ultralytics really needs for ``predict`` here: torch, numpy, opencv (headless is

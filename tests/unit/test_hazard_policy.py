@@ -110,3 +110,14 @@ def test_a_customer_policy_with_tiling(tmp_path: Path) -> None:
     assert (policy.tiling.columns, policy.tiling.rows, policy.tiling.overlap) == (3, 2, 0.25)
     assert not policy.tiling.include_whole
     assert policy.source == str(path)
+
+
+def test_inferences_at_once_fill_the_cores_without_oversubscribing() -> None:
+    from api.domain.hazards.detection import _limiter
+    from inference.hazard.model import available_cores
+
+    cores = available_cores()
+    assert _limiter(1).total_tokens == cores
+    assert _limiter(cores).total_tokens == 1
+    assert _limiter(64).total_tokens == 1
+    assert _limiter(1) is _limiter(1)  # one limiter per setting, shared by all jobs
