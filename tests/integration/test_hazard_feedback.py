@@ -16,7 +16,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import pytest
 from PIL import Image
 
 from api.config import REPO_ROOT, Settings
@@ -29,7 +28,6 @@ from tests.factories import World
 from tests.images import encode
 
 BUS = REPO_ROOT / "tests" / "data" / "hazard" / "bus.jpg"
-pytestmark = pytest.mark.skipif(not BUS.exists(), reason=f"the hazard test photo is not at {BUS}")
 
 
 async def _upload(api: httpx.AsyncClient, world: World, data: bytes) -> dict[str, Any]:
