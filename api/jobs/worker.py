@@ -8,6 +8,8 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Iterable
+from typing import cast
 
 from api.config import Settings
 from api.jobs.app import job_app, job_app_open
@@ -24,8 +26,13 @@ async def run_worker(
     wait: bool = True,
     install_signal_handlers: bool = True,
     open_app: bool = True,
+    queues: list[str] | None = None,
 ) -> None:
     """Run jobs until cancelled (wait=True) or until the queue is empty (wait=False).
+
+    `queues` limits the worker to those queues (all when None): hazard inference runs on
+    the "inference" queue, so photo checks can get processes (or machines) of their own
+    while a small worker keeps alerts, sweeps and webhooks moving.
 
     Concurrency 1 by default: the heavy tasks (inference, face checks) already use every
     core through their thread pools, so more parallel jobs per process would only queue
@@ -39,6 +46,9 @@ async def run_worker(
                 await stack.enter_async_context(job_app_open(settings.database_url))
             await job_app.run_worker_async(
                 concurrency=concurrency,
+                # None means every queue (procrastinate's documented default; its type
+                # hint omits None).
+                queues=cast("Iterable[str]", queues),
                 wait=wait,
                 install_signal_handlers=install_signal_handlers,
                 listen_notify=wait,
@@ -50,9 +60,9 @@ async def run_worker(
         set_job_runtime(None)
 
 
-async def run_until_idle(settings: Settings) -> None:
+async def run_until_idle(settings: Settings, *, queues: list[str] | None = None) -> None:
     """Run every job that is due now, then return (tests and one-off maintenance)."""
-    await run_worker(settings, wait=False, install_signal_handlers=False)
+    await run_worker(settings, wait=False, install_signal_handlers=False, queues=queues)
 
 
 def main() -> None:
@@ -62,11 +72,17 @@ def main() -> None:
         type=int,
         default=int(os.environ.get("SITECHECK_WORKER_CONCURRENCY", "1")),
     )
+    parser.add_argument(
+        "--queues",
+        default=os.environ.get("SITECHECK_WORKER_QUEUES", ""),
+        help="comma-separated queues to take jobs from (default: all), e.g. inference",
+    )
     args = parser.parse_args()
+    queues = [q.strip() for q in args.queues.split(",") if q.strip()] or None
     settings = Settings.from_env()
     configure_logging(settings.log_level)
-    log.info("worker starting", extra={"concurrency": args.concurrency})
-    asyncio.run(run_worker(settings, concurrency=args.concurrency))
+    log.info("worker starting", extra={"concurrency": args.concurrency, "queues": queues})
+    asyncio.run(run_worker(settings, concurrency=args.concurrency, queues=queues))
 
 
 __all__ = ["job_runtime", "main", "run_until_idle", "run_worker"]

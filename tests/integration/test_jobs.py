@@ -30,5 +30,19 @@ async def test_deferred_job_runs_in_the_worker(settings: Settings, engine: Async
     assert await _statuses(engine, task.name) == ["succeeded"]
 
 
+async def test_a_worker_limited_to_queues_leaves_the_others(
+    settings: Settings, engine: AsyncEngine
+) -> None:
+    task = find_task("jobs.retry_stalled")  # on the default queue
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM procrastinate_jobs"))
+    async with job_app_open(settings.database_url):
+        await task.defer_async(timestamp=0)
+    await run_until_idle(settings, queues=["inference"])
+    assert await _statuses(engine, task.name) == ["todo"]
+    await run_until_idle(settings, queues=["default"])
+    assert await _statuses(engine, task.name) == ["succeeded"]
+
+
 def test_tasks_are_found_by_their_area_name() -> None:
     assert find_task("jobs.prune_finished").name == "jobs:jobs.prune_finished"
