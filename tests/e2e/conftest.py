@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Page, async_playwright
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without these, Chromium reaches for Google's services, which this network refuses.
@@ -37,3 +38,14 @@ async def browser(chromium_path: str) -> AsyncIterator[Browser]:
         )
         yield browser
         await browser.close()
+
+
+# `SITECHECK_SCREENSHOTS=docs/screenshots` saves the main screens as the e2e tests pass
+# through them (the README's screenshots come from there).
+SCREENSHOTS = os.environ.get("SITECHECK_SCREENSHOTS")
+
+
+async def shot(page: Page, name: str) -> None:
+    # Playwright creates the folder itself.
+    if SCREENSHOTS:
+        await page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"))

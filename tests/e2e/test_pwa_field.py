@@ -7,7 +7,6 @@ done offline survives a reload and arrives exactly once; a refused write waits i
 from __future__ import annotations
 
 import io
-import os
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -31,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import EquipmentEvent, Inspection, Photo, Punch, Role
 from api.db.models.inspections import inspection_photos
-from tests.e2e.conftest import CHROMIUM_ARGS
+from tests.e2e.conftest import CHROMIUM_ARGS, shot
 from tests.face_photos import face_bytes, jpeg
 from tests.factories import PASSWORD, World
 from tests.integration.test_equipment_helpers import create_item, event, headers
@@ -46,7 +45,6 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 LAT, LON = inside()
 
 # Set to a folder (docs/screenshots) to save the screens the tests pass through.
-SCREENSHOTS = os.environ.get("SITECHECK_SCREENSHOTS")
 
 LaunchCamera = Callable[[Image.Image | None], Awaitable[Browser]]
 
@@ -194,12 +192,6 @@ async def camera_live(page: Page, testid: str) -> None:
     await page.wait_for_function(
         f"document.querySelector('[data-testid={testid}]')?.readyState >= 2", timeout=15000
     )
-
-
-async def shot(page: Page, name: str) -> None:
-    # Playwright creates the folder itself.
-    if SCREENSHOTS:
-        await page.screenshot(path=os.path.join(SCREENSHOTS, f"{name}.png"))
 
 
 # ---- the tests --------------------------------------------------------------------

@@ -28,7 +28,7 @@ from api.config import REPO_ROOT, Settings
 from api.db.models import Punch, PunchKind, PunchStatus, Role, User
 from api.jobs.worker import run_until_idle
 from tests import images, punching
-from tests.e2e.test_pwa_field import shot
+from tests.e2e.conftest import shot
 from tests.factories import PASSWORD, World, unique
 from tests.integration.test_equipment_helpers import create_item
 
