@@ -1,5 +1,6 @@
-"""Spreadsheets in and out: uploaded XLSX/CSV tables read into rows, ledgers written as
-XLSX. Blocking (openpyxl, csv): async callers run these in a worker thread.
+"""Spreadsheets in and out: uploaded XLSX/CSV tables read into rows, ledgers and
+exports written as XLSX or CSV. Blocking (openpyxl, csv): async callers run these in a
+worker thread.
 
 Reading is bounded before anything is parsed: the upload's size (the caller's cap), the
 XLSX archive's unpacked size (a zip bomb expands to gigabytes) and the number of rows.
@@ -19,7 +20,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
 # No type stubs ship with openpyxl (types-openpyxl is not a dependency).
@@ -156,6 +157,26 @@ def safe_cell(value: Any) -> Any:
     if isinstance(value, str) and value.lstrip(" ").startswith(_FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def write_csv(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """UTF-8 CSV that Excel opens correctly; text a spreadsheet would run as a formula is
+    defused like in XLSX, dates and times are written as ISO 8601, None as empty."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_text(v) for v in row])
+    # The BOM makes Excel read UTF-8 (Chinese names) instead of the local code page.
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_text(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return safe_cell(value)
 
 
 def write_xlsx(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:

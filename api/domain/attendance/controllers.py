@@ -16,7 +16,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import PunchStatus, Role
-from api.domain.attendance import exports, punches, reports, services
+from api.domain.attendance import punches, reports, services
 from api.domain.attendance.schemas import (
     CosignIn,
     DailyBoard,
@@ -30,7 +30,7 @@ from api.domain.attendance.schemas import (
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.pagination import PageParams
-from api.lib.spreadsheets import write_xlsx
+from api.lib.spreadsheets import write_csv, write_xlsx
 from api.lib.uploads import parse_meta, upload_route
 
 _CONTENT_TYPES = {
@@ -171,7 +171,7 @@ class AttendanceController(Controller):
         if format is ExportFormat.XLSX:
             content = await anyio.to_thread.run_sync(write_xlsx, data.site_name, header, data.rows)
         else:
-            content = await anyio.to_thread.run_sync(exports.to_csv, header, data.rows)
+            content = await anyio.to_thread.run_sync(write_csv, header, data.rows)
         filename = f"attendance_{first.isoformat()}_{last.isoformat()}.{format.value}"
         return Response(
             content,

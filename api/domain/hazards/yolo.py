@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import IO, Any
 
-from api.domain.attendance.exports import to_csv
+from api.lib.spreadsheets import write_csv
 from inference.hazard.policy import HazardPolicy, Role
 
 MANIFEST_HEADER = (
@@ -177,7 +177,7 @@ class YoloZipWriter:
         self._zip.writestr("data.yaml", data_yaml(self.names))
         self._zip.writestr("README.txt", readme(self.names, len(self._rows), matched, missing))
         if self._rows:
-            self._zip.writestr("manifest.csv", to_csv(MANIFEST_HEADER, self._rows))
+            self._zip.writestr("manifest.csv", write_csv(MANIFEST_HEADER, self._rows))
         self._zip.close()
 
     def abort(self) -> None:
