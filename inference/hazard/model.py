@@ -118,7 +118,7 @@ def describe(session: Any, path: Path, sha256: str) -> ModelInfo:
     inputs = session.get_inputs()
     if len(inputs) != 1 or len(inputs[0].shape) != 4:
         raise ModelFormatError(f"{path} must have one NCHW image input")
-    in_h, in_w = _input_size(inputs[0].shape, meta, path)
+    in_h, in_w, dynamic = _input_size(inputs[0].shape, meta, path)
     outputs = session.get_outputs()
     out_shape = outputs[0].shape if outputs else []
     if len(out_shape) != 3 or (isinstance(out_shape[1], int) and out_shape[1] != 4 + len(names)):
@@ -128,8 +128,6 @@ def describe(session: Any, path: Path, sha256: str) -> ModelInfo:
     stride = _literal_int(meta.get("stride", "32"), "stride", path)
     if in_h % stride or in_w % stride:
         raise ModelFormatError(f"{path} input {in_h}x{in_w} is not a multiple of stride {stride}")
-    h, w = inputs[0].shape[2], inputs[0].shape[3]
-    dynamic = not (isinstance(h, int) and isinstance(w, int))
     return ModelInfo(path, sha256, names, inputs[0].name, in_h, in_w, stride, dynamic)
 
 
@@ -150,10 +148,11 @@ def _names(meta: dict[str, str], path: Path) -> tuple[str, ...]:
     return tuple(parsed[i] for i in range(len(parsed)))
 
 
-def _input_size(shape: list[Any], meta: dict[str, str], path: Path) -> tuple[int, int]:
+def _input_size(shape: list[Any], meta: dict[str, str], path: Path) -> tuple[int, int, bool]:
+    """(height, width, dynamic): the graph's fixed size, or the export size for free axes."""
     h, w = shape[2], shape[3]
     if isinstance(h, int) and isinstance(w, int) and h > 0 and w > 0:
-        return h, w
+        return h, w, False
     # Dynamic axes: the export size is the one the model was validated at.
     raw = meta.get("imgsz")
     if raw is None:
@@ -167,7 +166,7 @@ def _input_size(shape: list[Any], meta: dict[str, str], path: Path) -> tuple[int
         and all(isinstance(v, int) and 0 < v <= 4096 for v in size)
     ):
         raise ModelFormatError(f"{path}: 'imgsz' must be [height, width], got {raw!r}")
-    return int(size[0]), int(size[1])
+    return int(size[0]), int(size[1]), True
 
 
 def _literal(raw: str, key: str, path: Path) -> Any:
