@@ -43,7 +43,6 @@ import argparse
 import io
 import os
 import platform
-import resource
 import statistics
 import sys
 import time
@@ -57,6 +56,7 @@ import PIL
 import pillow_heif
 from PIL import Image, ImageOps, features
 
+from benchmarks.cpu import children_cpu_s
 from storage.images import ImageLimits, ImageWorkers, process_image
 from tests.images import encode, exif_block, gps_tags, photo
 
@@ -231,28 +231,12 @@ def _percentile(sorted_values: Sequence[float], pct: float) -> float:
 
 
 Pipeline = Callable[[bytes], bytes]
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _children_cpu_s() -> float:
-    """CPU time of this process's children: the reaped ones and the running ones."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    total = usage.ru_utime + usage.ru_stime
-    for task in Path("/proc/self/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue  # exited in between: counted as reaped
-            # utime and stime, fields 14 and 15 of stat(5), in clock ticks.
-            total += (int(fields[11]) + int(fields[12])) / _TICK
-    return total
 
 
 def _cpu_s() -> float:
     """CPU used so far by this process (all threads: libheif decodes on several) and by
     every child process."""
-    return time.process_time() + _children_cpu_s()
+    return time.process_time() + children_cpu_s()
 
 
 def time_pipelines(

@@ -28,7 +28,6 @@ import os
 import platform
 import random
 import re
-import resource
 import shutil
 import socket
 import subprocess
@@ -60,6 +59,7 @@ from api.db.models import (
 )
 from api.lib.geo import geofence_sql
 from api.lib.qr import ALPHABET
+from benchmarks.cpu import process_cpu_s, reaped_children_cpu_s, tree_cpu_s
 from infra.local.embedded import EmbeddedStack
 from tests.factories import mint_token, square
 
@@ -265,27 +265,6 @@ def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen
         time.sleep(0.2)
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds a live process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _tree_cpu_s(root: int) -> float:
-    """CPU seconds of a process and its live children (the postmaster and its backends)."""
-    total = 0.0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(entry.name) == root or int(fields[1]) == root:
-                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-        except (OSError, IndexError, ValueError):
-            continue  # exited while we looked
-    return total
-
-
 @dataclass(frozen=True)
 class CpuPerRequest:
     """Milliseconds of CPU per request: independent of what else the machine runs, so
@@ -339,11 +318,6 @@ def run_wrk(wrk: str, url: str, script: Path, connections: int, duration: int) -
     )
 
 
-def _children_cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--items", type=int, default=DEFAULT_ITEMS)
@@ -395,9 +369,9 @@ def main() -> int:
         postmaster = stack.postgres.running_pid()
         if postmaster is None:
             raise RuntimeError("PostgreSQL is not running")
-        before = (_cpu_s(server.pid), _tree_cpu_s(postmaster), _children_cpu_s())
+        before = (process_cpu_s(server.pid), tree_cpu_s(postmaster), reaped_children_cpu_s())
         result = run_wrk(wrk, url, script, args.connections, args.duration)
-        after = (_cpu_s(server.pid), _tree_cpu_s(postmaster), _children_cpu_s())
+        after = (process_cpu_s(server.pid), tree_cpu_s(postmaster), reaped_children_cpu_s())
         per = [1000 * (a - b) / result.requests for a, b in zip(after, before, strict=True)]
         cpu = CpuPerRequest(api_ms=per[0], db_ms=per[1], wrk_ms=per[2])
     finally:
