@@ -56,7 +56,7 @@ export function itemScreen(raw: string): Screen {
     function render(found: ScanResult, stale: "offline" | "error" | null): void {
       const parts: Node[] = [];
       if (stale) parts.push(h("p", { class: "message message-info", "data-testid": "item-cached" }, () => t("item.cached")));
-      if (found.kind === "equipment") parts.push(...equipmentView(found.item, found.flags, found.actions));
+      if (found.kind === "equipment") parts.push(...equipmentView(found.item, found.flags));
       else parts.push(...batchView(found.item, found.flags));
       parts.push(actionsView(session, found, () => void load()));
       body.replaceChildren(...parts);
@@ -103,7 +103,7 @@ function flagText(flag: string): string {
   return key ? t(key) : flag;
 }
 
-function equipmentView(item: Equipment, flags: string[], _actions: string[]): Node[] {
+function equipmentView(item: Equipment, flags: string[]): Node[] {
   const facts = [
     fact("item.code", displayCode(item.code), "item-code"),
     fact("item.site", item.site_name),
