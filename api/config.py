@@ -92,12 +92,28 @@ def _photo_settings(env: Mapping[str, str]) -> dict[str, Any]:
     if not 1 <= workers <= 64:
         raise ConfigError("SITECHECK_IMAGE_WORKERS must be within 1..64")
     return {
+        **_hazard_model(env),
         "max_upload_bytes": upload_mb * 1024 * 1024,
         "presign_ttl_s": presign,
         "image_workers": workers,
         "worker_inprocess": _bool(env, "SITECHECK_INPROCESS_WORKER", False),
         "hazard_threads": hazard_threads,
     }
+
+
+def _hazard_model(env: Mapping[str, str]) -> dict[str, Path | None]:
+    # A deployment's own model comes with its own policy (classes, thresholds, sha256 pin):
+    # one without the other would run a model under rules written for another.
+    model = env.get("SITECHECK_HAZARD_MODEL", "").strip()
+    policy = env.get("SITECHECK_HAZARD_POLICY", "").strip()
+    if bool(model) != bool(policy):
+        raise ConfigError("set SITECHECK_HAZARD_MODEL and SITECHECK_HAZARD_POLICY together")
+    if not model:
+        return {"hazard_model_path": None, "hazard_policy_path": None}
+    for name, value in (("SITECHECK_HAZARD_MODEL", model), ("SITECHECK_HAZARD_POLICY", policy)):
+        if not Path(value).is_file():
+            raise ConfigError(f"{name}: {value} is not a file")
+    return {"hazard_model_path": Path(model), "hazard_policy_path": Path(policy)}
 
 
 def _required(env: Mapping[str, str], name: str) -> str:
@@ -166,6 +182,9 @@ class Settings:
     # photo and several photos at once (cores // threads) give more photos per minute
     # to a worker with a backlog; all cores on one photo give the quickest single flag.
     hazard_threads: int = 0
+    # A drop-in hazard model and its policy file (both or neither); None: the shipped one.
+    hazard_model_path: Path | None = None
+    hazard_policy_path: Path | None = None
     # How long a request may trust the user/company rows read by an earlier one (seconds;
     # changes made through this replica apply at once). 0 reads them on every request.
     auth_cache_s: int = 5

@@ -24,7 +24,7 @@ from inference.hazard.errors import (
     ModelIntegrityError,
     PolicyError,
 )
-from inference.hazard.policy import HazardPolicy, Role
+from inference.hazard.policy import HazardPolicy, Role, Tiling
 
 __all__ = [
     "DEFAULT_MODEL_PATH",
@@ -40,5 +40,6 @@ __all__ = [
     "ModelIntegrityError",
     "PolicyError",
     "Role",
+    "Tiling",
     "default_detector",
 ]

@@ -116,9 +116,17 @@ class HazardDetector:
         session = open_session(data, threads, model_path)
         return cls(session, describe(session, model_path, digest), policy)
 
-    def detect(self, image: Image.Image | npt.NDArray[np.uint8]) -> HazardResult:
+    def with_policy(self, policy: HazardPolicy) -> HazardDetector:
+        """The same loaded model under another policy (an evaluation sweeping thresholds
+        needs a lower `conf`); the session is shared, not rebuilt."""
+        return HazardDetector(self._session, self.info, policy)
+
+    def detect(
+        self, image: Image.Image | npt.NDArray[np.uint8], *, tiling: Tiling | None = None
+    ) -> HazardResult:
         """Detections in `image`'s own pixels, and whether the policy flags it.
 
+        `tiling` replaces the policy's own (a site that photographs from afar sets its grid).
         EXIF orientation is not applied here: pass the image as it should be seen (the
         stored copy from storage.images already has it applied).
         """
@@ -126,7 +134,7 @@ class HazardDetector:
         height, width = rgb.shape[:2]
         pre = infer = post = 0.0
         parts: list[Candidates] = []
-        for x0, y0, x1, y1 in _views(width, height, self.policy.tiling):
+        for x0, y0, x1, y1 in _views(width, height, tiling or self.policy.tiling):
             t0 = time.perf_counter()
             in_h, in_w = self.info.input_size(y1 - y0, x1 - x0)
             tensor, placement = letterbox(
