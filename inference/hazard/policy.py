@@ -75,6 +75,40 @@ class Tiling:
     overlap: float = 0.2
     include_whole: bool = True
 
+    @classmethod
+    def from_mapping(
+        cls, raw: Mapping[str, Any], *, where: str = "[tiling]", enabled: bool = False
+    ) -> Tiling:
+        """A `[tiling]` table, validated; the one reader for the policy file and for a
+        site's own grid (the API), so both accept exactly the same keys and values.
+
+        `enabled` is the default when the table does not say: off in a policy file (the
+        table documents an option), on for a site (giving a grid means "use it").
+        """
+        table = _Table(raw, where)
+        on = table.take("enabled", bool, default=enabled)
+        grid = table.take("grid", list, default=[2, 2])
+        if len(grid) != 2 or not all(type(n) is int and 1 <= n <= 8 for n in grid):
+            raise PolicyError(f"{where}: grid must be [columns, rows], each 1..8")
+        overlap = table.fraction("overlap", 0.2)
+        if overlap >= 0.9:
+            raise PolicyError(f"{where}: overlap must be below 0.9")
+        include_whole = table.take("include_whole", bool, default=True)
+        table.refuse_rest()
+        if on and grid == [1, 1] and include_whole:
+            raise PolicyError(f"{where}: a 1x1 grid plus the whole photo runs it twice")
+        return cls(on, grid[0], grid[1], overlap, include_whole)
+
+    def as_mapping(self) -> dict[str, Any]:
+        """The canonical JSON form `from_mapping(..., enabled=True)` reads back."""
+        if not self.enabled:
+            return {"enabled": False}
+        return {
+            "grid": [self.columns, self.rows],
+            "overlap": self.overlap,
+            "include_whole": self.include_whole,
+        }
+
 
 @dataclass(frozen=True)
 class HazardPolicy:
@@ -176,19 +210,7 @@ def _parse_classes(raw: Mapping[str, Any], source: str) -> dict[str, ClassRule]:
 
 
 def _parse_tiling(raw: Mapping[str, Any], source: str) -> Tiling:
-    table = _Table(raw, f"{source} [tiling]")
-    enabled = table.take("enabled", bool, default=False)
-    grid = table.take("grid", list, default=[2, 2])
-    if len(grid) != 2 or not all(type(n) is int and 1 <= n <= 8 for n in grid):
-        raise PolicyError(f"{source} [tiling]: grid must be [columns, rows], each 1..8")
-    overlap = table.fraction("overlap", 0.2)
-    if overlap >= 0.9:
-        raise PolicyError(f"{source} [tiling]: overlap must be below 0.9")
-    include_whole = table.take("include_whole", bool, default=True)
-    table.refuse_rest()
-    if enabled and grid == [1, 1] and include_whole:
-        raise PolicyError(f"{source} [tiling]: a 1x1 grid plus the whole photo runs it twice")
-    return Tiling(enabled, grid[0], grid[1], overlap, include_whole)
+    return Tiling.from_mapping(raw, where=f"{source} [tiling]")
 
 
 class _Table:
