@@ -14,11 +14,12 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.domain.hazards import feedback, services
+from api.domain.hazards import feedback, quality, services
 from api.domain.hazards.schemas import (
     CloseIn,
     HazardOut,
     HazardPage,
+    ModelOut,
     PrecisionOut,
     RectificationOut,
     RectificationPage,
@@ -50,7 +51,36 @@ class HazardController(Controller):
         items, total = await services.list_hazards(
             db_session, actor, state.store, state.settings, page, site_id, status
         )
-        return HazardPage(items=items, total=total, limit=page.limit, offset=page.offset)  # type: ignore[arg-type]
+        model = await quality.report(db_session, actor, state.settings, site_id, strict_site=False)
+        return HazardPage(
+            items=items,  # type: ignore[arg-type]
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
+            model=model,  # type: ignore[arg-type]
+        )
+
+    @get(
+        "/model",
+        opt=allow(*services.REVIEWERS),
+        summary="The hazard model in use: evaluated recall and precision, reviewers' verdicts",
+        description=(
+            "`evaluation` comes from the model's evaluation summary (`*.eval.json`): "
+            "`available: false` with a `reason` when there is none for this exact model "
+            "file, `stale: true` when it was measured under other thresholds than the "
+            "policy applies. `live` counts reviewers' decisions on this model's flags on "
+            "`site_id` (404 when not visible) or on every visible site."
+        ),
+    )
+    async def model(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+        state: State,
+        site_id: FromQuery[uuid.UUID | None] = None,
+    ) -> ModelOut:
+        body = await quality.report(db_session, actor, state.settings, site_id)
+        return body  # type: ignore[return-value]
 
     @get(
         "/precision",

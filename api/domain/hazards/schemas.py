@@ -46,11 +46,64 @@ class HazardOut(msgspec.Struct):
     rectification_id: uuid.UUID | None = None
 
 
+class ModelClassOut(msgspec.Struct):
+    name: str
+    role: str
+    threshold: float | None
+
+
+class Rates(msgspec.Struct):
+    # null when undefined: nothing flagged (precision) or nothing to find (recall).
+    precision: float | None
+    recall: float | None
+
+
+class EvaluationRunOut(msgspec.Struct):
+    set: str
+    photos: int
+    hazard_photos: int
+    tiling: dict[str, Any] | None
+    # Evaluated with the tiling this deployment runs (off, or the policy's grid).
+    current: bool
+    threshold: float
+    head: Rates
+    photo: Rates
+    latency_ms_p50: float | None
+
+
+class EvaluationOut(msgspec.Struct):
+    available: bool
+    # Measured under other hazard thresholds than the policy applies now.
+    stale: bool
+    runs: list[EvaluationRunOut]
+    reason: str | None = None
+    created_at: str | None = None
+
+
+class LiveOut(msgspec.Struct):
+    site_id: uuid.UUID | None
+    confirmed: int
+    dismissed: int
+    open: int
+    precision: float | None
+
+
+class ModelOut(msgspec.Struct):
+    model: str
+    file: str
+    shipped: bool
+    classes: list[ModelClassOut]
+    evaluation: EvaluationOut
+    live: LiveOut
+
+
 class HazardPage(msgspec.Struct):
     items: list[HazardOut]
     total: int
     limit: int
     offset: int
+    # The model that flags these photos and how far its flags can be trusted.
+    model: ModelOut | None = None
 
 
 class RectificationOut(msgspec.Struct):
