@@ -12,6 +12,7 @@ from typing import Any
 
 from geoalchemy2 import Geography
 from sqlalchemy import Column, ForeignKey, Index, String, Table, Time
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models.base import Base, Timestamps, UUIDPrimaryKey
@@ -69,6 +70,10 @@ class Site(UUIDPrimaryKey, Timestamps, Base):
     max_accuracy_m: Mapped[int] = mapped_column(default=50)
     shift_start: Mapped[time] = mapped_column(Time(), default=time(8, 0))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # The hazard model's tile grid for this site's photos (inference Tiling JSON:
+    # {"grid": [c, r], "overlap", "include_whole"} or {"enabled": false}); None: the
+    # model policy's own [tiling].
+    hazard_tiling: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class Crew(UUIDPrimaryKey, Timestamps, Base):

@@ -24,6 +24,9 @@ class SiteIn(msgspec.Struct, forbid_unknown_fields=True):
     max_accuracy_m: AccuracyLimit = 50
     project_id: uuid.UUID | None = None
     shift_start: time = time(8, 0)
+    # The hazard model's tile grid for this site (validated in the service, by the same
+    # reader as the policy file's [tiling]); None: the model policy's own.
+    hazard_tiling: dict[str, Any] | None = None
     id: uuid.UUID | None = None
 
 
@@ -35,6 +38,8 @@ class SitePatch(msgspec.Struct, forbid_unknown_fields=True):
     project_id: uuid.UUID | None = None
     shift_start: time | None = None
     is_active: bool | None = None
+    # Absent: unchanged; null: back to the model policy's own tiling.
+    hazard_tiling: dict[str, Any] | msgspec.UnsetType | None = msgspec.UNSET
 
 
 class SiteOut(msgspec.Struct):
@@ -49,6 +54,7 @@ class SiteOut(msgspec.Struct):
     is_active: bool
     area_m2: float
     created_at: datetime
+    hazard_tiling: dict[str, Any] | None
 
 
 class SitePage(msgspec.Struct):

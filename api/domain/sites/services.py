@@ -40,6 +40,8 @@ from api.lib.geo import (
     point_geography,
 )
 from api.lib.pagination import PageParams, fetch_page
+from inference.hazard.errors import PolicyError
+from inference.hazard.policy import Tiling
 
 # How far around a phone's position "which site is this" looks, beyond its accuracy.
 LOCATE_RADIUS_M = 500.0
@@ -50,6 +52,18 @@ def _check_timezone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise Invalid(f"Unknown IANA timezone {name!r}", code="timezone_invalid") from exc
+
+
+def _hazard_tiling(raw: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A site's tile grid in its canonical form, or 422 `invalid_tiling` with the reason
+    the policy file would give for the same table."""
+    if raw is None:
+        return None
+    try:
+        tiling = Tiling.from_mapping(raw, where="hazard_tiling", enabled=True)
+    except PolicyError as exc:
+        raise Invalid(str(exc), code="invalid_tiling") from exc
+    return tiling.as_mapping()
 
 
 def _site_out_query() -> Select[Any]:
@@ -73,6 +87,7 @@ def _site_out(site: Site, geojson: str, area: float) -> SiteOut:
         is_active=site.is_active,
         area_m2=round(float(area), 1),
         created_at=site.created_at,
+        hazard_tiling=site.hazard_tiling,
     )
 
 
@@ -91,6 +106,7 @@ async def _check_project(session: AsyncSession, actor: Actor, project_id: uuid.U
 
 async def create_site(session: AsyncSession, actor: Actor, data: SiteIn) -> dict[str, Any]:
     _check_timezone(data.timezone)
+    hazard_tiling = _hazard_tiling(data.hazard_tiling)
     shape = await check_geofence(session, data.geofence)
     if data.project_id is not None:
         await _check_project(session, actor, data.project_id)
@@ -103,6 +119,7 @@ async def create_site(session: AsyncSession, actor: Actor, data: SiteIn) -> dict
         timezone=data.timezone,
         max_accuracy_m=data.max_accuracy_m,
         shift_start=data.shift_start,
+        hazard_tiling=hazard_tiling,
     )
     session.add(site)
     await session.flush()
@@ -157,6 +174,8 @@ async def patch_site(
     if data.project_id is not None:
         await _check_project(session, actor, data.project_id)
         site.project_id = data.project_id
+    if data.hazard_tiling is not msgspec.UNSET:
+        site.hazard_tiling = _hazard_tiling(data.hazard_tiling)
     for field in ("name", "max_accuracy_m", "shift_start", "is_active"):
         value = getattr(data, field)
         if value is not None:
