@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+import anyio
 from advanced_alchemy.extensions.litestar import (
     AsyncSessionConfig,
     EngineConfig,
@@ -33,6 +34,7 @@ from api.domain.audit.controllers import AuditController
 from api.domain.equipment.controllers import EquipmentController
 from api.domain.events.controllers import EventController, WebhookController
 from api.domain.hazards.controllers import HazardController, RectificationController
+from api.domain.hazards.model_check import check_model_files
 from api.domain.inspections.controllers import InspectionController, PhotoController
 from api.domain.materials.controllers import BatchController
 from api.domain.people.controllers import AuthController, CompanyController, UserController
@@ -107,6 +109,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        # A hazard policy that does not fit its model stops the start, saying why.
+        await anyio.to_thread.run_sync(check_model_files, settings)
         await ensure_bucket(store)
         if settings.bootstrap_admin:
             login, password = settings.bootstrap_admin

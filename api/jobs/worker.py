@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import cast
 
 from api.config import Settings
+from api.domain.hazards.model_check import HazardModelUnusable, load_detector
 from api.jobs.app import job_app, job_app_open
 from api.jobs.runtime import JobRuntime, job_runtime, set_job_runtime
 from api.lib.logs import configure_logging
@@ -81,6 +82,12 @@ def main() -> None:
     queues = [q.strip() for q in args.queues.split(",") if q.strip()] or None
     settings = Settings.from_env()
     configure_logging(settings.log_level)
+    if queues is None or "inference" in queues:
+        # Fail at start, not on every photo, when the hazard model and policy do not fit.
+        try:
+            load_detector(settings)
+        except HazardModelUnusable as exc:
+            raise SystemExit(str(exc)) from exc
     log.info("worker starting", extra={"concurrency": args.concurrency, "queues": queues})
     asyncio.run(run_worker(settings, concurrency=args.concurrency, queues=queues))
 

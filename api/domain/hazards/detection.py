@@ -21,8 +21,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.db.models import Hazard, Photo, Rectification
 from api.db.models.base import utcnow
-from inference.hazard.detector import HazardResult, default_detector
+from api.domain.hazards.model_files import configured_detector
+from inference.hazard.detector import HazardDetector, HazardResult
 from inference.hazard.model import available_cores
+from inference.hazard.policy import Tiling
 from storage.s3 import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -40,19 +42,37 @@ def _limiter(threads: int) -> anyio.CapacityLimiter:
     return _limiters[threads]
 
 
-def _detect_blocking(jpeg: bytes, threads: int) -> HazardResult:
+def _threads(settings: Settings) -> int:
+    return settings.hazard_threads or available_cores()
+
+
+def detector(settings: Settings) -> HazardDetector:
+    """The configured model (shipped or drop-in), loaded once per process; blocking."""
+    return configured_detector(settings, threads=_threads(settings))
+
+
+def _detect_blocking(jpeg: bytes, settings: Settings, tiling: Tiling | None) -> HazardResult:
     # Our own stored JPEG: already decoded once in the sandboxed child, bounded to
     # 2048 px and free of metadata, so decoding it here is safe and quick.
     with Image.open(io.BytesIO(jpeg)) as img:
-        return default_detector(threads=threads).detect(img.convert("RGB"))
+        return detector(settings).detect(img.convert("RGB"), tiling=tiling)
 
 
-async def detect(store: ObjectStore, photo: Photo, settings: Settings) -> HazardResult:
-    threads = settings.hazard_threads or available_cores()
+async def detect(
+    store: ObjectStore, photo: Photo, settings: Settings, tiling: Tiling | None = None
+) -> HazardResult:
+    """`tiling`: the photo's site's own grid; None runs the policy's [tiling]."""
     jpeg = await store.get_bytes(photo.key)
     return await anyio.to_thread.run_sync(
-        _detect_blocking, jpeg, threads, limiter=_limiter(threads)
+        _detect_blocking, jpeg, settings, tiling, limiter=_limiter(_threads(settings))
     )
+
+
+def site_tiling(stored: dict[str, Any] | None) -> Tiling | None:
+    """A site's `hazard_tiling` column as the detector takes it (validated when set)."""
+    if stored is None:
+        return None
+    return Tiling.from_mapping(stored, where="sites.hazard_tiling", enabled=True)
 
 
 def detections_json(result: HazardResult) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ import procrastinate
 from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import select, update
 
-from api.db.models import Photo, Rectification
+from api.db.models import Photo, Rectification, Site
 from api.db.models.base import utcnow
 from api.domain.hazards import detection
 from api.domain.hazards.services import rectification_body, resolve_verifying
@@ -42,9 +42,14 @@ async def detect_photo(photo_id: str) -> str:
             return "skipped"
         photo.hazard_attempts += 1
         attempts = photo.hazard_attempts
+        # The site's own tile grid (a site photographed from afar); None: the policy's.
+        stored_tiling = await session.scalar(
+            select(Site.hazard_tiling).where(Site.id == photo.site_id)
+        )
         await session.commit()
     try:
-        result = await detection.detect(rt.store, photo, rt.settings)
+        tiling = detection.site_tiling(stored_tiling)
+        result = await detection.detect(rt.store, photo, rt.settings, tiling)
     except Exception as exc:
         log.warning("hazard check of photo %s failed (attempt %d)", pid, attempts, exc_info=True)
         if attempts >= detection.MAX_ATTEMPTS:
