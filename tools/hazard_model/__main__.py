@@ -1,4 +1,4 @@
-"""python -m tools.hazard_model {export,quantize,prepare,train,all} ... (see tools/README.md)."""
+"""python -m tools.hazard_model {export,quantize,prepare,train,finetune} ... (tools/README.md)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from tools.hazard_model import pipeline
 from tools.hazard_model.legacy_yolov12 import prepare
 
 
@@ -55,8 +56,12 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("--workers", type=int, default=2)
     tr.add_argument("--seed", type=int, default=0)
 
+    pipeline.add_arguments(sub)
+
     a = ap.parse_args(argv)
     prepare(a.threads or None)
+    if a.command == "finetune":
+        return pipeline.run(a)
     if a.command == "export":
         from tools.hazard_model.export import export
 

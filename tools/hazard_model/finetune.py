@@ -20,19 +20,12 @@ import random
 from pathlib import Path
 from typing import Any
 
+from inference.hazard.labelled_set import IMAGE_SUFFIXES
+from tools.hazard_model.training_data import photo_hashes
+
 # Hard Hat Workers class id -> helmet model class id; others (person) are dropped.
 CLASS_MAP = {"1": "0", "0": "1"}
 NAMES = {0: "With Helmet", 1: "Without Helmet"}
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
-
-
-def _hashes(folders: list[Path]) -> set[str]:
-    return {
-        hashlib.sha256(p.read_bytes()).hexdigest()
-        for folder in folders
-        for p in folder.rglob("*")
-        if p.suffix.lower() in IMAGE_SUFFIXES
-    }
 
 
 def _convert_split(src: Path, dst: Path, excluded: set[str]) -> tuple[list[Path], list[Path]]:
@@ -74,7 +67,7 @@ def prepare_dataset(
     source: Path, out: Path, train_photos: int, val_photos: int, exclude: list[Path], seed: int
 ) -> Path:
     rng = random.Random(seed)  # noqa: S311  (a reproducible sample, not a secret)
-    excluded = _hashes(exclude)
+    excluded = photo_hashes(exclude)
     train = _subset(*_convert_split(source / "train", out / "train", excluded), train_photos, rng)
     val = _subset(*_convert_split(source / "valid", out / "valid", excluded), val_photos, rng)
     (out / "train.txt").write_text("".join(f"{p}\n" for p in train))
