@@ -42,3 +42,13 @@ pytest:
 	$(UV) run pytest
 
 test: deps pwa check pwa-test pytest
+
+# Adapt the hazard model to a customer's reviewed photos (tools/README.md): fine-tune, gate
+# against the running model on both labelled sets (exit 3 when worse), promote into PROMOTE.
+#   make finetune-hazard DATA=hazard_feedback.zip WORK=/tmp/ft PROMOTE=/srv/models ARGS=...
+TORCH_VENV ?= /tmp/bench-venv
+.PHONY: finetune-hazard
+finetune-hazard:
+	@test -n "$(DATA)" -a -n "$(WORK)" || { echo "usage: make finetune-hazard DATA=... WORK=... [PROMOTE=dir] [ARGS=...]"; exit 2; }
+	nice -n 10 $(TORCH_VENV)/bin/python -m tools.hazard_model --threads 2 finetune $(DATA) \
+		--work $(WORK) $(if $(PROMOTE),--promote-to $(PROMOTE)) $(ARGS)
