@@ -33,7 +33,7 @@ from inference.hazard.model import (
     read_verified,
 )
 from inference.hazard.policy import HazardPolicy, Tiling
-from inference.hazard.postprocess import Candidates, decode, suppress
+from inference.hazard.postprocess import Candidates, decode, merge_views, suppress
 from inference.hazard.preprocess import letterbox
 
 MODELS_DIR: Final = Path(__file__).resolve().parent.parent / "models"
@@ -134,7 +134,8 @@ class HazardDetector:
         height, width = rgb.shape[:2]
         pre = infer = post = 0.0
         parts: list[Candidates] = []
-        for x0, y0, x1, y1 in _views(width, height, tiling or self.policy.tiling):
+        views = _views(width, height, tiling or self.policy.tiling)
+        for x0, y0, x1, y1 in views:
             t0 = time.perf_counter()
             in_h, in_w = self.info.input_size(y1 - y0, x1 - x0)
             tensor, placement = letterbox(
@@ -152,7 +153,8 @@ class HazardDetector:
             t3 = time.perf_counter()
             pre, infer, post = pre + (t1 - t0), infer + (t2 - t1), post + (t3 - t2)
         t0 = time.perf_counter()
-        kept = suppress(
+        # One view is Ultralytics' own NMS (parity); several need tile duplicates merged.
+        kept = (suppress if len(views) == 1 else merge_views)(
             Candidates.concat(parts),
             self.policy.iou,
             agnostic=self.policy.agnostic_nms,
