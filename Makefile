@@ -52,3 +52,17 @@ finetune-hazard:
 	@test -n "$(DATA)" -a -n "$(WORK)" || { echo "usage: make finetune-hazard DATA=... WORK=... [PROMOTE=dir] [ARGS=...]"; exit 2; }
 	nice -n 10 $(TORCH_VENV)/bin/python -m tools.hazard_model --threads 2 finetune $(DATA) \
 		--work $(WORK) $(if $(PROMOTE),--promote-to $(PROMOTE)) $(ARGS)
+
+# The hazard model measured on the labelled sets in ../shared/data (inference/hazard/
+# evaluation.py says how): a table per set and tiling, EVAL_OUT/eval.json and pr.png.
+# Measures SITECHECK_HAZARD_MODEL + SITECHECK_HAZARD_POLICY when set, else the shipped model.
+EVAL_DATA ?= ../shared/data
+EVAL_OUT ?= build/eval-hazard
+EVAL_TILING ?= off,2x2
+.PHONY: eval-hazard
+eval-hazard: deps
+	$(UV) run python -m inference.hazard.evaluate \
+		$(if $(SITECHECK_HAZARD_MODEL),--model $(SITECHECK_HAZARD_MODEL) --policy $(SITECHECK_HAZARD_POLICY)) \
+		--set "$(EVAL_DATA)/hardhat-eval=hard_hat=compliance,no_hard_hat=hazard,no_head_wear=hazard,person=ignore" \
+		--set "$(EVAL_DATA)/hardhat-workers-test=head=hazard,helmet=compliance,person=ignore" \
+		--tiling $(EVAL_TILING) --json $(EVAL_OUT)/eval.json --plot $(EVAL_OUT)/pr.png
