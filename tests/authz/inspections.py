@@ -227,6 +227,14 @@ HAZARD_CASES: list[Case] = [
         lambda w: f"/api/hazards/precision?site_id={w.a.site.id}",
         scoped_object=True,
     ),
+    # The model's measured quality: whoever reviews its flags may read it.
+    Case(
+        "GET",
+        "/api/hazards/model",
+        by_role(REVIEWERS),
+        lambda w: f"/api/hazards/model?site_id={w.a.site.id}",
+        scoped_object=True,
+    ),
     Case(
         "GET",
         "/api/hazards/export",
