@@ -1,6 +1,8 @@
 // The safety officer's review queue (GET /api/hazards): each flagged photo with the
 // model's boxes, confirmed (which opens a rectification, optionally assigned with a
-// due date) or dismissed as a false positive (POST /api/hazards/{id}/review).
+// due date) or dismissed as a false positive (POST /api/hazards/{id}/review). Above
+// the list, the model's measured quality (quality.ts), so a reviewer knows how far its
+// flags, and its silence, can be trusted.
 
 import { ApiError } from "../api";
 import { h } from "../dom";
@@ -9,6 +11,7 @@ import type { Screen } from "../router";
 import { call, dateTime, failureText, messageBox, sitePicker, siteScreen, tabs, type Site } from "./common";
 import { assignablePeople } from "./people";
 import { photoWithBoxes, type PhotoBody } from "./photo";
+import { modelBanner, type ModelReport } from "./quality";
 
 type HazardStatus = "open" | "confirmed" | "dismissed";
 
@@ -27,6 +30,10 @@ interface Hazard {
 interface Page<T> {
   items: T[];
   total: number;
+}
+
+interface HazardPage extends Page<Hazard> {
+  model?: ModelReport | null;
 }
 
 const PAGE = 20;
@@ -52,6 +59,21 @@ function queueView(sites: Site[], signal: AbortSignal): HTMLElement {
     () => void reload(),
   );
   const errors = messageBox("hazard-error");
+  const model = h("div", { class: "staff-model-slot" });
+  const showModel = (report: ModelReport | null | undefined) => {
+    model.replaceChildren(...(report ? [modelBanner(report, Boolean(picker.value))] : []));
+  };
+  // After a decision the live numbers moved: fetch them again (a failure keeps the old).
+  const refreshModel = () => {
+    const site = picker.value;
+    const query = site ? `?site_id=${encodeURIComponent(site)}` : "";
+    call<ModelReport>(`/api/hazards/model${query}`, { signal }).then(
+      (report) => {
+        if (picker.value === site) showModel(report);
+      },
+      () => undefined,
+    );
+  };
   const list = h("ul", { class: "staff-list", "data-testid": "hazard-list" });
   const total = h("p", { class: "staff-note", "data-testid": "hazard-total" });
   const more = h("button", { type: "button", class: "btn btn-secondary btn-block", "data-testid": "hazard-more", hidden: true, on: { click: () => void load(false) } }, () => t("staff.more"));
@@ -66,9 +88,10 @@ function queueView(sites: Site[], signal: AbortSignal): HTMLElement {
     try {
       const query = new URLSearchParams({ status: statusTabs.value(), limit: String(PAGE), offset: String(offset) });
       if (picker.value) query.set("site_id", picker.value);
-      const page = await call<Page<Hazard>>(`/api/hazards?${query}`, { signal });
+      const page = await call<HazardPage>(`/api/hazards?${query}`, { signal });
       if (mine !== ticket) return;
-      const cards = page.items.map((hazard) => hazardCard(hazard, sites));
+      if (fresh) showModel(page.model);
+      const cards = page.items.map((hazard) => hazardCard(hazard, sites, refreshModel));
       if (fresh) list.replaceChildren(...cards);
       else list.append(...cards);
       if (fresh && cards.length === 0) list.replaceChildren(h("li", { class: "staff-empty", "data-testid": "hazard-empty" }, () => t("staff.hazards.empty")));
@@ -84,10 +107,10 @@ function queueView(sites: Site[], signal: AbortSignal): HTMLElement {
   }
   const reload = () => load(true);
   void reload();
-  return h("div", { class: "staff-body" }, h("div", { class: "staff-controls" }, picker), statusTabs.el, errors.el, total, list, more);
+  return h("div", { class: "staff-body" }, h("div", { class: "staff-controls" }, picker), model, statusTabs.el, errors.el, total, list, more);
 }
 
-function hazardCard(hazard: Hazard, sites: Site[]): HTMLElement {
+function hazardCard(hazard: Hazard, sites: Site[], reviewed: () => void): HTMLElement {
   const site = sites.find((s) => s.id === hazard.site_id) ?? null;
   const badge = h("span", { class: `staff-badge staff-badge-${hazard.status}`, "data-testid": "hazard-status" });
   const setStatus = (status: HazardStatus) => {
@@ -114,10 +137,11 @@ function hazardCard(hazard: Hazard, sites: Site[]): HTMLElement {
     result.el,
   );
   setStatus(hazard.status);
-  if (hazard.status === "open") actions.append(reviewForm(hazard, site, (reviewed) => {
-    setStatus(reviewed.status);
+  if (hazard.status === "open") actions.append(reviewForm(hazard, site, (decided) => {
+    setStatus(decided.status);
     actions.replaceChildren();
-    result.show(() => t(reviewed.status === "confirmed" ? "staff.hazard.confirmed_done" : "staff.hazard.dismissed_done"), "info");
+    result.show(() => t(decided.status === "confirmed" ? "staff.hazard.confirmed_done" : "staff.hazard.dismissed_done"), "info");
+    reviewed();
   }, result));
   return card;
 }

@@ -3,13 +3,23 @@
 // in index.html, else the build's VITE_TILE_URL, else OpenStreetMap's. The outlines are
 // vectors drawn by Leaflet itself (SVG), so they show even when no tile loads: on a
 // site without data, behind a firewall, or with tiles turned off (an empty URL).
+// It is also the site dashboard: each site's card says how many hazards wait for review
+// and how often reviewers found the model's flags right there, under a banner with the
+// model and its measured quality (quality.ts).
 
 import "leaflet/dist/leaflet.css";
 import * as L from "leaflet";
 import { h } from "../dom";
 import { t } from "../i18n";
 import type { Screen } from "../router";
-import { siteScreen, type Site } from "./common";
+import { call, failureText, messageBox, siteScreen, type Site } from "./common";
+import { liveLine, lineEl, modelBanner, type LiveCounts, type ModelReport } from "./quality";
+
+/** One site of GET /api/hazards/precision: all its hazards, and per model. */
+interface SitePrecision extends Omit<LiveCounts, "site_id"> {
+  site_id: string;
+  models: Array<Omit<LiveCounts, "site_id"> & { model: string }>;
+}
 
 const TILE_KEY = "sitecheck.tileUrl";
 const OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -43,8 +53,14 @@ function setTileUrl(url: string | null): void {
 }
 
 export function sitesScreen(): Screen {
-  return siteScreen("site-map-screen", "staff.sites.title", (sites) => {
+  return siteScreen("site-map-screen", "staff.sites.title", (sites, signal) => {
     const view = mapView(sites);
+    void loadHazards(signal).then(
+      ([report, precision]) => view.showHazards(report, precision),
+      (error: unknown) => {
+        if (!signal.aborted) view.hazardsFailed(error);
+      },
+    );
     let map: L.Map | null = null;
     // Leaflet measures its element: start once the view is on the page (right after
     // this returns, in the same task).
@@ -55,12 +71,31 @@ export function sitesScreen(): Screen {
   });
 }
 
-function mapView(sites: Site[]): { el: HTMLElement; start: () => L.Map } {
+/** The model report for every site I see, and each site's reviewed and open hazards. */
+async function loadHazards(signal: AbortSignal): Promise<[ModelReport, SitePrecision[]]> {
+  return Promise.all([
+    call<ModelReport>("/api/hazards/model", { signal }),
+    call<{ items: SitePrecision[] }>("/api/hazards/precision", { signal }).then((page) => page.items),
+  ]);
+}
+
+interface MapView {
+  el: HTMLElement;
+  start: () => L.Map;
+  showHazards: (report: ModelReport, precision: SitePrecision[]) => void;
+  hazardsFailed: (error: unknown) => void;
+}
+
+function mapView(sites: Site[]): MapView {
   const mapEl = h("div", { class: "staff-map", "data-testid": "site-map", role: "region", "aria-label": () => t("staff.sites.map") });
   const tilesNote = h("p", { class: "staff-note", "data-testid": "tiles-offline", hidden: true }, () => t("staff.sites.tiles_offline"));
   const list = h("ul", { class: "staff-list", "data-testid": "site-list" });
   const tileInput = h("input", { type: "url", class: "staff-input", "data-testid": "tile-url", value: tileUrl(), placeholder: OSM_TILES, spellcheck: "false" });
   const layers = new Map<string, L.GeoJSON>();
+  const banner = h("div", { class: "staff-model-slot" });
+  const hazardErrors = messageBox("site-hazards-error");
+  // Each card's hazard lines, filled once the numbers arrive.
+  const hazardSlots = new Map<string, HTMLElement>();
   let map: L.Map | null = null;
   let tiles: L.TileLayer | null = null;
 
@@ -89,6 +124,8 @@ function mapView(sites: Site[]): { el: HTMLElement; start: () => L.Map } {
   };
 
   for (const site of sites) {
+    const slot = h("div", { class: "staff-site-hazards", "data-testid": "site-hazards" });
+    hazardSlots.set(site.id, slot);
     list.append(
       h(
         "li",
@@ -96,10 +133,30 @@ function mapView(sites: Site[]): { el: HTMLElement; start: () => L.Map } {
         h("span", { class: "staff-row-name" }, site.name),
         h("span", { class: `staff-badge staff-badge-${site.is_active ? "present" : "absent"}` }, () => t(site.is_active ? "staff.sites.active" : "staff.sites.closed")),
         h("span", { class: "staff-row-meta" }, () => `${area(site.area_m2)} · ${site.timezone} · ${t("staff.sites.shift", { time: site.shift_start.slice(0, 5) })}`),
+        slot,
         h("button", { type: "button", class: "btn btn-secondary", "data-testid": "site-show", on: { click: () => focus(site) } }, () => t("staff.sites.show")),
       ),
     );
   }
+
+  const showHazards = (report: ModelReport, precision: SitePrecision[]) => {
+    banner.replaceChildren(modelBanner(report, false));
+    const bySite = new Map(precision.map((p) => [p.site_id, p]));
+    for (const [siteId, slot] of hazardSlots) {
+      const found = bySite.get(siteId);
+      // Open hazards of any model wait for a reviewer; the verdicts quoted are the
+      // current model's, as in the banner.
+      const mine = found?.models.find((m) => m.model === report.model);
+      const live: LiveCounts = { site_id: siteId, confirmed: mine?.confirmed ?? 0, dismissed: mine?.dismissed ?? 0, open: mine?.open ?? 0, precision: mine?.precision ?? null };
+      const open = found?.open ?? 0;
+      slot.dataset.open = String(open);
+      slot.replaceChildren(
+        h("p", { class: "staff-model-line", "data-testid": "site-open" }, () => t("staff.sites.open_hazards", { n: open })),
+        lineEl(liveLine(live, true)),
+        h("p", { class: "staff-model-line staff-row-meta", "data-testid": "site-model" }, () => t("staff.model.name", { name: report.model })),
+      );
+    }
+  };
   if (sites.length === 0) list.append(h("li", { class: "staff-empty", "data-testid": "no-sites" }, () => t("staff.no_sites")));
 
   const settings = h(
@@ -144,7 +201,12 @@ function mapView(sites: Site[]): { el: HTMLElement; start: () => L.Map } {
     return map;
   };
 
-  return { el: h("div", { class: "staff-body" }, mapEl, tilesNote, list, settings), start };
+  return {
+    el: h("div", { class: "staff-body" }, banner, hazardErrors.el, mapEl, tilesNote, list, settings),
+    start,
+    showHazards,
+    hazardsFailed: (error) => hazardErrors.show(failureText(error)),
+  };
 }
 
 function area(m2: number): string {
