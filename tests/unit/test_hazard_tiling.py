@@ -8,22 +8,20 @@ validator of a policy's [tiling] table and a site's `hazard_tiling`.
 
 from __future__ import annotations
 
-import io
 import itertools
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from PIL import Image
 
 from inference.hazard import HazardDetector, PolicyError, Tiling, default_detector
 from inference.hazard.detector import _views
 from inference.hazard.model import ModelInfo
 from inference.hazard.policy import HazardPolicy
 from inference.hazard.postprocess import box_iou
+from tests.hazard_photos import far_bus
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "hazard"
 SHA = "0" * 64
 NAMES = ("helmet", "head")
 
@@ -135,21 +133,8 @@ def test_whole_photo_first_when_included() -> None:
     assert len(views) == 10
 
 
-def _zoomed_out_bus(scale: float) -> Image.Image:
-    """bus.jpg pasted small into a plain 2048x1536 photo, as if taken from far away."""
-    with Image.open(DATA / "bus.jpg") as im:
-        bus = im.convert("RGB")
-    size = (round(bus.width * scale), round(bus.height * scale))
-    small = bus.resize(size, Image.Resampling.LANCZOS)
-    canvas = Image.new("RGB", (2048, 1536), (128, 128, 128))
-    canvas.paste(small, ((2048 - small.width) // 2, (1536 - small.height) // 2))
-    buf = io.BytesIO()
-    canvas.save(buf, "JPEG", quality=90)
-    return Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
-
-
 def test_tiling_finds_the_heads_of_a_zoomed_out_photo() -> None:
-    photo = _zoomed_out_bus(0.5)
+    photo, (x0, y0, x1, y1) = far_bus()
     detector = default_detector()
     assert detector.detect(photo, tiling=Tiling(enabled=False)).detections == []
     tiled = detector.detect(photo, tiling=Tiling(True, 3, 3, 0.2, True))
@@ -158,10 +143,9 @@ def test_tiling_finds_the_heads_of_a_zoomed_out_photo() -> None:
     # bus.jpg's two bare heads, each once, inside the pasted region.
     assert len(bare) == 2, tiled.detections
     assert box_iou(bare[0].box, bare[1].box) == 0
-    left, top = (2048 - 405) // 2, (1536 - 540) // 2
     for d in bare:
-        assert left <= d.box[0] < d.box[2] <= left + 405
-        assert top <= d.box[1] < d.box[3] <= top + 540
+        assert x0 <= d.box[0] < d.box[2] <= x1
+        assert y0 <= d.box[1] < d.box[3] <= y1
 
 
 # --- Tiling.from_mapping: one validator for the policy file and a site's grid ----------
