@@ -5,6 +5,7 @@ boxes, the manager's site map with no tiles reachable and the attendance export.
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -199,6 +200,42 @@ async def _flagged_photo(
     return body
 
 
+def _percent(value: float | None) -> str:
+    # As the screen rounds: half up, to whole percents.
+    return "—" if value is None else f"{math.floor(value * 100 + 0.5)}%"
+
+
+async def _model_report(api: httpx.AsyncClient, headers: dict[str, str]) -> dict[str, Any]:
+    response = await api.get("/api/hazards/model", headers=headers)
+    assert response.status_code == 200, response.text
+    report: dict[str, Any] = response.json()
+    return report
+
+
+async def _expect_model_banner(page: Page, report: dict[str, Any]) -> None:
+    """The banner says what the server reports: whichever summary is on file (or none),
+    so the test never hard-codes numbers from a file it does not write."""
+    banner = page.get_by_test_id("model-banner")
+    await expect(banner).to_have_attribute("data-model", report["model"])
+    await expect(banner.get_by_test_id("model-name")).to_have_text(f"Model: {report['model']}")
+    evaluation = report["evaluation"]
+    lines = banner.get_by_test_id("model-evaluated")
+    warning = banner.get_by_test_id("model-warning")
+    if not evaluation["available"]:
+        await expect(lines).to_have_count(0)
+        await expect(warning).to_be_visible()
+        return
+    runs = [r for r in evaluation["runs"] if r["current"]] or evaluation["runs"]
+    await expect(lines).to_have_text(
+        [
+            f"Evaluated: catches {_percent(r['photo']['recall'])} of photos with a bare head,"
+            f" flags right {_percent(r['photo']['precision'])} ({r['set']})"
+            for r in runs
+        ]
+    )
+    await expect(warning).to_have_count(1 if evaluation["stale"] else 0)
+
+
 async def test_officer_confirms_a_flagged_photo_with_its_boxes(
     browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, settings: Settings
 ) -> None:
@@ -209,9 +246,16 @@ async def test_officer_confirms_a_flagged_photo_with_its_boxes(
     context = await _phone(browser, live_server)
     page = await context.new_page()
     try:
+        officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
+        report = await _model_report(api, officer)
+        assert report["model"] == photo["hazard"]["model"]
         await _sign_in(page, world.a.users[Role.SAFETY_OFFICER], "/staff/hazards")
+        await _expect_model_banner(page, report)
+        live = page.get_by_test_id("model-banner").get_by_test_id("model-live")
+        await expect(live).to_have_text("On your sites: no flag reviewed yet")
         card = page.get_by_test_id("hazard-card")
         await expect(card).to_have_count(1)
+        await shot(page, "staff-hazard-queue")
         await expect(card).to_have_attribute("data-status", "open")
         boxes = card.get_by_test_id("hazard-box")
         await expect(boxes).to_have_count(len(detections))
@@ -243,6 +287,8 @@ async def test_officer_confirms_a_flagged_photo_with_its_boxes(
         await card.get_by_test_id("hazard-confirm-send").click()
         await expect(card).to_have_attribute("data-status", "confirmed")
         await expect(card.get_by_test_id("hazard-result")).to_be_visible()
+        # The decision is counted at once in the banner's live numbers.
+        await expect(live).to_have_text("On your sites: reviewers confirmed 1 of 1 (100%)")
     finally:
         await context.close()
 
@@ -256,8 +302,20 @@ async def test_officer_confirms_a_flagged_photo_with_its_boxes(
 
 
 async def test_manager_sees_the_geofence_without_tiles_exports_and_what_is_due(
-    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, tmp_path: Path
+    browser: Browser,
+    live_server: str,
+    api: httpx.AsyncClient,
+    world: World,
+    settings: Settings,
+    tmp_path: Path,
 ) -> None:
+    # One flag waiting for review on site A: the dashboard's card counts it.
+    await _flagged_photo(api, world, settings)
+    manager = world.headers(world.a.users[Role.MANAGER])
+    report = await _model_report(api, manager)
+    precision = await api.get("/api/hazards/precision", headers=manager)
+    [site_numbers] = precision.json()["items"]
+    assert site_numbers["open"] == 1
     pump = await create_item(api, world, name="Concrete pump")
     three_days_ago = (datetime.now(SITE_TZ).date() - timedelta(days=3)).isoformat()
     plan = await api.post(
@@ -292,8 +350,20 @@ async def test_manager_sees_the_geofence_without_tiles_exports_and_what_is_due(
         assert box["height"] > 20
         await expect(page.get_by_test_id("tiles-offline")).to_be_visible()
         assert tile_requests, "the map asked for tiles"
-        await expect(page.get_by_test_id("site-row")).to_contain_text(world.a.site.name)
+        row = page.get_by_test_id("site-row")
+        await expect(row).to_contain_text(world.a.site.name)
+        # The dashboard: the model banner over every site, and each site's own numbers.
+        await _expect_model_banner(page, report)
+        await expect(row.get_by_test_id("site-open")).to_have_text(
+            f"Open hazards: {site_numbers['open']}"
+        )
+        await expect(row.get_by_test_id("model-live")).to_have_text(
+            "On this site: no flag reviewed yet"
+        )
+        await expect(row.get_by_test_id("site-model")).to_have_text(f"Model: {report['model']}")
         await shot(page, "staff-site-map")
+        await row.scroll_into_view_if_needed()
+        await shot(page, "staff-site-dashboard")
 
         await page.goto("/staff/attendance")
         await expect(page.get_by_test_id("attendance-board")).to_be_visible()
