@@ -7,15 +7,25 @@ import copy
 import json
 import logging
 import os
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from api.config import Settings
 from api.domain.hazards import quality
 from api.domain.hazards.model_files import ModelFiles, evaluation_path, model_files
-from inference.hazard import DEFAULT_MODEL_SHA256
+from inference.hazard import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_MODEL_SHA256,
+    DEFAULT_POLICY_PATH,
+    Tiling,
+    default_detector,
+)
+from inference.hazard.evaluation import evaluate_set, summary
+from inference.hazard.labelled_set import ClassMap, LabelledSet
 
 SHA = "ab" * 32
 OTHER_SHA = "cd" * 32
@@ -237,6 +247,41 @@ def test_the_cache_rereads_only_changed_files(files: ModelFiles) -> None:
 
     other = ModelFiles(files.model, files.policy, files.evaluation, shipped=True)
     assert cache.fresh(other) is None  # another configuration is never served a stale read
+
+
+def test_what_the_evaluation_tool_writes_is_read(tmp_path: Path) -> None:
+    """The contract with inference/hazard/evaluation.py: its own summary of the shipped
+    model, on a tiny set of grey frames labelled with bare heads the model cannot see
+    (recall 0, precision undefined), with and without tiles."""
+    root = tmp_path / "set"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    (root / "data.yaml").write_text("names: [helmet, head]\n")
+    for stem, label in (("a", "1 0.5 0.5 0.2 0.2\n"), ("b", None), ("c", None)):
+        Image.new("RGB", (160, 120), "gray").save(root / "images" / f"{stem}.jpg")
+        if label:
+            (root / "labels" / f"{stem}.txt").write_text(label)
+    labelled = LabelledSet.load(root, ClassMap.parse("helmet=compliance,head=hazard"))
+    detector = default_detector(threads=1)
+    runs = [
+        evaluate_set(detector, labelled, [0.5]),
+        evaluate_set(detector, labelled, [0.5], tiling=Tiling(enabled=True)),
+    ]
+    policy = tmp_path / "shipped.policy.toml"
+    shutil.copyfile(DEFAULT_POLICY_PATH, policy)
+    files = ModelFiles(DEFAULT_MODEL_PATH, policy, evaluation_path(policy), shipped=False)
+    # As the tool's CLI writes it (inference/hazard/evaluate.py).
+    files.evaluation.write_text(json.dumps(summary(detector, runs), indent=1) + "\n")
+
+    evaluation = quality.read_quality(files).evaluation
+    assert (evaluation["available"], evaluation["stale"]) == (True, False)
+    whole, tiled = evaluation["runs"]
+    assert (whole["set"], whole["photos"], whole["hazard_photos"]) == ("set", 3, 1)
+    assert whole["photo"] == {"precision": None, "recall": 0.0}
+    assert (whole["tiling"], whole["current"]) == (None, True)
+    assert tiled["tiling"] == {"grid": [2, 2], "overlap": 0.2, "include_whole": True}
+    assert tiled["current"] is False
+    assert whole["latency_ms_p50"] is not None
 
 
 def test_the_shipped_model_reads_its_own_files() -> None:

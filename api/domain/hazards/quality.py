@@ -33,11 +33,13 @@ from api.domain.hazards.model_files import ModelFiles, model_files
 from api.lib.context import Actor
 from api.lib.errors import NotFound
 from inference.hazard.errors import PolicyError
+
+# The evaluation tool's own tag: a summary of another format version is not guessed at.
+from inference.hazard.evaluation import FORMAT as EVAL_FORMAT
 from inference.hazard.policy import HazardPolicy, Role, Tiling
 
 log = logging.getLogger(__name__)
 
-EVAL_FORMAT = "sitecheck-hazard-eval/1"
 # How long a read of the files is reused before their mtimes are looked at again.
 RECHECK_S = 5.0
 # A summary is a few kB; anything far bigger is not one, and is not read into memory.
