@@ -20,34 +20,25 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.config import REPO_ROOT, Settings
+from api.config import Settings
 from api.db.models import Role
 from api.domain.hazards import quality
 from api.domain.hazards.model_files import evaluation_path, model_files
 from api.jobs.worker import run_until_idle
 from inference.hazard import DEFAULT_MODEL_PATH, DEFAULT_MODEL_SHA256, DEFAULT_POLICY_PATH
 from tests.factories import World
-from tests.images import encode
+from tests.hazard_photos import BUS, jpeg_bytes, upload
 
-BUS = REPO_ROOT / "tests" / "data" / "hazard" / "bus.jpg"
 LABEL = f"{DEFAULT_MODEL_PATH.name}@{DEFAULT_MODEL_SHA256[:12]}"
 
 
 async def _flag_two(api: httpx.AsyncClient, world: World, settings: Settings) -> list[str]:
     """Two photos of bare heads on site A, checked by the real model: their hazard ids."""
-    worker = world.headers(world.a.users[Role.WORKER])
-    photo_ids = []
-    for data in (BUS.read_bytes(), encode(Image.open(BUS).convert("RGB").rotate(3), "JPEG")):
-        meta = {"id": str(uuid.uuid4()), "site_id": str(world.a.site.id)}
-        response = await api.post(
-            "/api/photos",
-            files={"file": ("p.jpg", data, "image/jpeg")},
-            data={"meta": json.dumps(meta)},
-            headers=worker,
-            timeout=60,
-        )
-        assert response.status_code == 201, response.text
-        photo_ids.append(response.json()["id"])
+    with Image.open(BUS) as im:
+        rotated = jpeg_bytes(im.convert("RGB").rotate(3))
+    photo_ids = [
+        await upload(api, world, data, world.a.site.id) for data in (BUS.read_bytes(), rotated)
+    ]
     await run_until_idle(settings)
     officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
     queue = (await api.get("/api/hazards?status=open", headers=officer)).json()["items"]
