@@ -99,7 +99,8 @@ CASES = [
         "/api/sites/{site_id:uuid}",
         by_role({R.ADMIN: 200, R.MANAGER: 200}),
         lambda w: f"/api/sites/{w.a.site.id}",
-        lambda w: {"max_accuracy_m": 40},
+        # hazard_tiling included: the hazard grid is set by the roles that edit a site.
+        lambda w: {"max_accuracy_m": 40, "hazard_tiling": {"grid": [2, 2]}},
         scoped_object=True,
     ),
     Case(
