@@ -139,71 +139,46 @@ def _dropped(settings: Settings, model: Path, policy: Path) -> Settings:
     return dataclasses.replace(settings, hazard_model_path=model, hazard_policy_path=policy)
 
 
-async def _flagged_through_queue(
-    api: httpx.AsyncClient, world: World, settings: Settings
-) -> tuple[dict[str, object], list[dict[str, object]]]:
-    """bus.jpg uploaded, checked by the configured model: its hazard and the queue."""
+# (model, its policy's classes, the label its bare heads must carry, every label allowed)
+DROP_INS = {
+    "head/helmet renamed": ("helmet_head", HELMET_HEAD_CLASSES, "head", {"head", "helmet"}),
+    # The bare-head score was moved to the third channel: it must be read.
+    "three classes": ("three", THREE_CLASSES, "no_head_wear", set(THREE.values())),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DROP_INS))
+async def test_a_model_with_other_classes_flags_through_the_review_queue(
+    api: httpx.AsyncClient,
+    world: World,
+    settings: Settings,
+    models: dict[str, Path],
+    tmp_path: Path,
+    case: str,
+) -> None:
+    key, classes, bare_label, labels = DROP_INS[case]
+    model = models[key]
+    dropped = _dropped(settings, model, _policy(tmp_path / f"{key}.policy.toml", model, classes))
+    check_model_files(dropped)
+
     photo_id = await upload(api, world, BUS.read_bytes(), world.a.site.id)
-    await run_until_idle(settings)
+    await run_until_idle(dropped)
     hazard = await hazard_of(api, world, photo_id)
+    assert hazard["status"] == "flagged", hazard
+    sha = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert hazard["model"] == f"{model.name}@{sha[:12]}"
+    bare = [d for d in hazard["detections"] if d["hazard"]]
+    assert len(bare) == 2, hazard["detections"]
+    assert {d["label"] for d in bare} == {bare_label}
+    # The shipped names are gone: labels come from the file, not from code.
+    assert {d["label"] for d in hazard["detections"]} <= labels
+
     officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
     queue = await api.get(f"/api/hazards?site_id={world.a.site.id}", headers=officer)
     assert queue.status_code == 200, queue.text
-    items = [i for i in queue.json()["items"] if i["photo"]["id"] == photo_id]
-    return hazard, items
-
-
-async def test_a_model_with_renamed_classes_flags_through_the_queue(
-    api: httpx.AsyncClient,
-    world: World,
-    settings: Settings,
-    models: dict[str, Path],
-    tmp_path: Path,
-) -> None:
-    model = models["helmet_head"]
-    policy = _policy(tmp_path / "helmet_head.policy.toml", model, HELMET_HEAD_CLASSES)
-    dropped = _dropped(settings, model, policy)
-    check_model_files(dropped)
-
-    hazard, queued = await _flagged_through_queue(api, world, dropped)
-    assert hazard["status"] == "flagged", hazard
-    sha = hashlib.sha256(model.read_bytes()).hexdigest()
-    assert hazard["model"] == f"helmet_head.onnx@{sha[:12]}"
-    detections = hazard["detections"]
-    assert isinstance(detections, list)
-    bare = [d for d in detections if d["hazard"]]
-    assert len(bare) == 2, detections
-    assert {d["label"] for d in bare} == {"head"}
-    # The shipped names are gone: labels come from the file, not from code.
-    assert {d["label"] for d in detections} <= {"head", "helmet"}
+    queued = [i for i in queue.json()["items"] if i["photo"]["id"] == photo_id]
     assert len(queued) == 1
-    assert queued[0]["model"] == hazard["model"]
-    assert queued[0]["status"] == "open"
-
-
-async def test_a_three_class_model_flags_through_the_queue(
-    api: httpx.AsyncClient,
-    world: World,
-    settings: Settings,
-    models: dict[str, Path],
-    tmp_path: Path,
-) -> None:
-    model = models["three"]
-    policy = _policy(tmp_path / "ppe3.policy.toml", model, THREE_CLASSES)
-    dropped = _dropped(settings, model, policy)
-    check_model_files(dropped)
-
-    hazard, queued = await _flagged_through_queue(api, world, dropped)
-    assert hazard["status"] == "flagged", hazard
-    assert str(hazard["model"]).startswith("ppe3.onnx@")
-    detections = hazard["detections"]
-    assert isinstance(detections, list)
-    bare = [d for d in detections if d["hazard"]]
-    assert len(bare) == 2, detections
-    # The third channel is read: the bare-head score was moved there.
-    assert {d["label"] for d in bare} == {"no_head_wear"}
-    assert len(queued) == 1
-    assert queued[0]["model"] == hazard["model"]
+    assert (queued[0]["model"], queued[0]["status"]) == (hazard["model"], "open")
 
 
 async def test_a_policy_pinning_another_file_is_refused_at_start(
