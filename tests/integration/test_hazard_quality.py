@@ -25,7 +25,12 @@ from api.db.models import Role
 from api.domain.hazards import quality
 from api.domain.hazards.model_files import evaluation_path, model_files
 from api.jobs.worker import run_until_idle
-from inference.hazard import DEFAULT_MODEL_PATH, DEFAULT_MODEL_SHA256, DEFAULT_POLICY_PATH
+from inference.hazard import (
+    DEFAULT_MODEL_PATH,
+    DEFAULT_MODEL_SHA256,
+    DEFAULT_POLICY_PATH,
+    HazardPolicy,
+)
 from tests.factories import World
 from tests.hazard_photos import BUS, jpeg_bytes, upload
 
@@ -146,31 +151,31 @@ async def test_other_companies_and_non_reviewers_get_nothing(
 
 def _summary(sha256: str, threshold: float) -> dict[str, Any]:
     row = {
-        "threshold": 0.5,
+        "threshold": threshold,
         "heads_found": 40,
         "head": {"tp": 30, "fp": 3, "fn": 10, "precision": 0.909, "recall": 0.75, "f1": 0.822},
         "photo": {"tp": 9, "fp": 1, "fn": 3, "tn": 7, "precision": 0.9, "recall": 0.75, "f1": 0.8},
     }
+    run = {
+        "set": "our-sites",
+        "class_map": {"no_hard_hat": "hazard"},
+        "photos": 20,
+        "hazard_photos": 12,
+        "heads": 60,
+        "hazard_heads": 40,
+        "tiling": None,
+        "latency_ms": {"mean": 90.0, "p50": 88.5, "p95": 120.0},
+        "thresholds": [row],
+        "policy_row": row,
+    }
+    tiled = {**run, "tiling": {"grid": [2, 2], "overlap": 0.2, "include_whole": True}}
     return {
         "format": "sitecheck-hazard-eval/1",
         "created_at": "2026-11-21T10:00:00Z",
         "model": {"file": DEFAULT_MODEL_PATH.name, "sha256": sha256, "label": LABEL, "names": []},
         "policy": {"conf": 0.25, "iou": 0.45, "thresholds": {"Without Helmet": threshold}},
         "match_iou": 0.3,
-        "runs": [
-            {
-                "set": "our-sites",
-                "class_map": {"no_hard_hat": "hazard"},
-                "photos": 20,
-                "hazard_photos": 12,
-                "heads": 60,
-                "hazard_heads": 40,
-                "tiling": None,
-                "latency_ms": {"mean": 90.0, "p50": 88.5, "p95": 120.0},
-                "thresholds": [row],
-                "policy_row": row,
-            }
-        ],
+        "runs": [run, tiled],
     }
 
 
@@ -182,6 +187,9 @@ async def test_a_drop_in_models_own_summary_is_served(
     policy = tmp_path / "ours.policy.toml"
     shutil.copyfile(DEFAULT_POLICY_PATH, policy)
     summary = evaluation_path(policy)
+    # The shipped threshold is the calibration's choice: read it, never assume it.
+    threshold = HazardPolicy.load(policy).classes["Without Helmet"].threshold
+    assert threshold is not None
     dropped = dataclasses.replace(
         settings, hazard_model_path=DEFAULT_MODEL_PATH, hazard_policy_path=policy
     )
@@ -189,8 +197,8 @@ async def test_a_drop_in_models_own_summary_is_served(
     monkeypatch.setattr(quality, "RECHECK_S", 0.0)
     officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
 
-    async def evaluation() -> dict[str, Any]:
-        response = await client.get("/api/hazards/model", headers=officer)
+    async def evaluation(query: str = "") -> dict[str, Any]:
+        response = await client.get(f"/api/hazards/model{query}", headers=officer)
         assert response.status_code == 200, response.text
         body = response.json()
         assert (body["model"], body["shipped"]) == (LABEL, False)
@@ -200,20 +208,33 @@ async def test_a_drop_in_models_own_summary_is_served(
     async with AsyncTestClient(create_app(dropped)) as client:
         assert (await evaluation())["reason"] == "not evaluated"
 
-        summary.write_text(json.dumps(_summary(DEFAULT_MODEL_SHA256, 0.5)))
+        summary.write_text(json.dumps(_summary(DEFAULT_MODEL_SHA256, threshold)))
         got = await evaluation()
         assert (got["available"], got["stale"]) == (True, False)
-        [run] = got["runs"]
+        run, tiled = got["runs"]
         assert run["set"] == "our-sites"
-        assert (run["photos"], run["hazard_photos"], run["current"]) == (20, 12, True)
+        assert (run["photos"], run["hazard_photos"]) == (20, 12)
         assert run["photo"] == {"precision": 0.9, "recall": 0.75}
         assert run["head"] == {"precision": 0.909, "recall": 0.75}
         assert run["latency_ms_p50"] == 88.5
+        # The policy runs whole photos: the untiled run is the one that describes it...
+        assert (run["current"], tiled["current"]) == (True, False)
+        # ...except on a site with its own 2x2 grid, where the tiled run does.
+        patched = await client.patch(
+            f"/api/sites/{world.a.site.id}",
+            json={"hazard_tiling": {"grid": [2, 2]}},
+            headers=world.headers(world.a.users[Role.ADMIN]),
+        )
+        assert patched.status_code == 200, patched.text
+        site_runs = (await evaluation(f"?site_id={world.a.site.id}"))["runs"]
+        assert [r["current"] for r in site_runs] == [False, True]
+        assert [r["current"] for r in (await evaluation())["runs"]] == [True, False]
 
-        summary.write_text(json.dumps(_summary(DEFAULT_MODEL_SHA256, 0.35)))
+        moved = round(threshold + 0.1 if threshold < 0.9 else threshold - 0.1, 2)
+        summary.write_text(json.dumps(_summary(DEFAULT_MODEL_SHA256, moved)))
         assert (await evaluation())["stale"] is True
 
-        summary.write_text(json.dumps(_summary("0" * 64, 0.5)))
+        summary.write_text(json.dumps(_summary("0" * 64, threshold)))
         assert (await evaluation())["reason"] == "evaluated another model"
 
         summary.write_text('{"format": "sitecheck-hazard-eval/1", "runs": [')

@@ -136,6 +136,17 @@ def test_a_policy_with_tiles_on_makes_the_tiled_run_current(files: ModelFiles) -
     assert [r["current"] for r in runs] == [False, True]
 
 
+def test_a_sites_own_grid_decides_which_run_is_current(files: ModelFiles) -> None:
+    _write(files, SUMMARY)
+    got = quality.read_quality(files)
+    grid = Tiling(enabled=True, columns=2, rows=2, overlap=0.2)
+    assert [r["current"] for r in got.body(grid)["evaluation"]["runs"]] == [False, True]
+    other = Tiling(enabled=True, columns=3, rows=3)
+    assert [r["current"] for r in got.body(other)["evaluation"]["runs"]] == [False, False]
+    # The cached report itself is left as the policy has it.
+    assert [r["current"] for r in got.body()["evaluation"]["runs"]] == [True, False]
+
+
 def test_no_summary_means_not_evaluated(files: ModelFiles) -> None:
     assert quality.read_quality(files).evaluation == {
         "available": False,

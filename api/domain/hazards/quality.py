@@ -28,8 +28,10 @@ import msgspec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.domain.hazards import feedback
+from api.db.models import Site
+from api.domain.hazards import detection, feedback
 from api.domain.hazards.model_files import ModelFiles, model_files
+from api.lib.authz import get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import NotFound
 from inference.hazard.errors import PolicyError
@@ -117,14 +119,24 @@ class ModelQuality:
     shipped: bool
     classes: list[dict[str, Any]]
     evaluation: dict[str, Any]
+    # The policy's [tiling]: what photos of a site without a grid of its own run with.
+    tiling: Tiling = field(default_factory=Tiling)
 
-    def body(self) -> dict[str, Any]:
+    def body(self, site_tiling: Tiling | None = None) -> dict[str, Any]:
+        """`site_tiling`: a site's own grid, which makes its matching runs `current`."""
+        evaluation = self.evaluation
+        if site_tiling is not None and evaluation["runs"]:
+            runs = [
+                {**run, "current": _same_tiling(run["tiling"], site_tiling)}
+                for run in evaluation["runs"]
+            ]
+            evaluation = {**evaluation, "runs": runs}
         return {
             "model": self.label,
             "file": self.file,
             "shipped": self.shipped,
             "classes": self.classes,
-            "evaluation": self.evaluation,
+            "evaluation": evaluation,
         }
 
 
@@ -144,13 +156,14 @@ def _same_thresholds(a: dict[str, float], b: dict[str, float]) -> bool:
     return a.keys() == b.keys() and all(math.isclose(a[k], b[k], abs_tol=1e-9) for k in a)
 
 
-def _same_tiling(run: _Tiling | None, used: Tiling) -> bool:
+def _same_tiling(run: dict[str, Any] | None, used: Tiling) -> bool:
+    """Whether a run's tiling (its JSON form, None: whole photo only) is `used`."""
     if run is None or not used.enabled:
         return run is None and not used.enabled
     return (
-        run.grid == (used.columns, used.rows)
-        and math.isclose(run.overlap, used.overlap, abs_tol=1e-9)
-        and run.include_whole == used.include_whole
+        run["grid"] == [used.columns, used.rows]
+        and math.isclose(run["overlap"], used.overlap, abs_tol=1e-9)
+        and run["include_whole"] == used.include_whole
     )
 
 
@@ -164,13 +177,14 @@ def _tiling_body(tiling: _Tiling) -> dict[str, Any]:
 
 def _run_body(run: _Run, policy: HazardPolicy) -> dict[str, Any]:
     row = run.policy_row
+    tiling = None if run.tiling is None else _tiling_body(run.tiling)
     return {
         "set": run.set,
         "photos": run.photos,
         "hazard_photos": run.hazard_photos,
-        "tiling": None if run.tiling is None else _tiling_body(run.tiling),
+        "tiling": tiling,
         # Evaluated the way this deployment runs the model (tiles or not).
-        "current": _same_tiling(run.tiling, policy.tiling),
+        "current": _same_tiling(tiling, policy.tiling),
         "threshold": row.threshold,
         "head": {"precision": row.head.precision, "recall": row.head.recall},
         "photo": {"precision": row.photo.precision, "recall": row.photo.recall},
@@ -248,6 +262,7 @@ def read_quality(files: ModelFiles) -> ModelQuality:
         shipped=files.shipped,
         classes=classes,
         evaluation=read_evaluation(files.evaluation, policy),
+        tiling=policy.tiling,
     )
 
 
@@ -323,10 +338,22 @@ async def report(
     """GET /api/hazards/model. With `strict_site` off (the queue, which lists nothing
     for a site the caller cannot see), such a site has zero counts instead of a 404."""
     quality = await model_quality(settings)
+    if site_id is None:
+        return {**quality.body(), "live": await live_counts(session, actor, quality.label, None)}
     try:
-        live = await live_counts(session, actor, quality.label, site_id)
+        site = await get_visible_site(session, actor, site_id)
     except NotFound:
-        if strict_site or site_id is None:
+        if strict_site:
             raise
-        live = {"site_id": site_id, **feedback._counts(0, 0, 0)}
-    return {**quality.body(), "live": live}
+        return {**quality.body(), "live": {"site_id": site_id, **feedback._counts(0, 0, 0)}}
+    live = await live_counts(session, actor, quality.label, site_id)
+    return {**quality.body(_own_tiling(site)), "live": live}
+
+
+def _own_tiling(site: Site) -> Tiling | None:
+    try:
+        return detection.site_tiling(site.hazard_tiling)
+    except PolicyError:
+        # Validated when it was set; a hand-edited row is the job's to refuse, not ours.
+        log.warning("site %s has an invalid hazard_tiling: %r", site.id, site.hazard_tiling)
+        return None
