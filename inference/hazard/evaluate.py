@@ -24,8 +24,11 @@ from inference.hazard.errors import HazardError
 from inference.hazard.evaluation import (
     DEFAULT_THRESHOLDS,
     MATCH_IOU,
+    MIN_HEAD_PRECISION,
     EvalRun,
     evaluate_set,
+    policy_threshold,
+    suggest_threshold,
     summary,
 )
 from inference.hazard.labelled_set import ClassMap, LabelledSet
@@ -153,6 +156,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     doc = summary(detector, runs, match_iou=a.match_iou)
+    suggested = suggest_threshold(doc)
+    print(
+        f"\nsuggested threshold: {suggested} (highest photo recall with head precision >= "
+        f"{MIN_HEAD_PRECISION} on every set, whole photo); the policy has "
+        f"{policy_threshold(detector.policy)}"
+    )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")

@@ -331,3 +331,28 @@ def summary(
         "match_iou": match_iou,
         "runs": [run.as_json() for run in runs],
     }
+
+
+# The calibration rule for a shipped default: a bare-head box should be right at least
+# 4 times in 5. Head precision, not photo precision: photo precision moves with how many
+# photos of a set hold a bare head at all (48% of hardhat-eval, 20% of Hard Hat Workers),
+# head precision much less, so it is the promise that carries over to a customer's site.
+MIN_HEAD_PRECISION = 0.8
+
+
+def suggest_threshold(
+    doc: dict[str, Any], min_precision: float = MIN_HEAD_PRECISION
+) -> float | None:
+    """The threshold with the highest photo recall (summed over runs) at which every
+    whole-photo run keeps head precision >= `min_precision`; None if none does."""
+    runs = [r for r in doc["runs"] if r["tiling"] is None]
+    best: tuple[float, float] | None = None
+    for rows in zip(*(r["thresholds"] for r in runs), strict=True):
+        precisions = [row["head"]["precision"] for row in rows]
+        if any(p is None or p < min_precision for p in precisions):
+            continue
+        recall = sum(row["photo"]["recall"] or 0.0 for row in rows)
+        # Equal recall: the higher threshold (fewer false flags for the same catch).
+        if best is None or recall >= best[1]:
+            best = (rows[0]["threshold"], recall)
+    return None if best is None else best[0]

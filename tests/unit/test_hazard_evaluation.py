@@ -4,7 +4,9 @@ hand, and the whole tool (model, CLI, JSON, plot) on real photos."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,7 +14,15 @@ from PIL import Image
 
 from inference.hazard import HazardPolicy, Tiling, default_detector
 from inference.hazard.evaluate import main as evaluate_main
-from inference.hazard.evaluation import FORMAT, Found, evaluate_set, iou_matrix, match, rows_for
+from inference.hazard.evaluation import (
+    FORMAT,
+    Found,
+    evaluate_set,
+    iou_matrix,
+    match,
+    rows_for,
+    suggest_threshold,
+)
 from inference.hazard.labelled_set import ClassMap, LabelledSet, LabelledSetError
 
 HAZARD_DATA = Path(__file__).resolve().parents[1] / "data" / "hazard"
@@ -215,3 +225,29 @@ def test_the_tool_on_real_photos_finds_what_it_was_labelled_with(tmp_path: Path)
     assert tiled.rows[0].heads_found == expected_heads
     assert tiled.rows[0].head.fp == 0
     assert len(tiled.latencies_ms) == 3
+
+
+def _doc(*runs: Sequence[tuple[float, float | None, float]]) -> dict[str, Any]:
+    """A summary whose whole-photo runs have (threshold, head precision, photo recall)."""
+    return {
+        "runs": [
+            {
+                "tiling": None,
+                "thresholds": [
+                    {"threshold": t, "head": {"precision": p}, "photo": {"recall": r}}
+                    for t, p, r in rows
+                ],
+            }
+            for rows in runs
+        ]
+    }
+
+
+def test_suggested_threshold_keeps_head_precision_on_every_set() -> None:
+    a = [(0.3, 0.79, 0.9), (0.35, 0.83, 0.8), (0.4, 0.9, 0.7)]
+    b = [(0.3, 0.85, 0.95), (0.35, 0.86, 0.93), (0.4, 0.88, 0.9)]
+    # 0.3 would catch most but set a drops below 0.8 there.
+    assert suggest_threshold(_doc(a, b)) == 0.35
+    assert suggest_threshold(_doc(a, b), min_precision=0.95) is None
+    # Undefined precision (nothing flagged) never qualifies.
+    assert suggest_threshold(_doc([(0.3, None, 0.0), (0.5, 0.8, 0.0)])) == 0.5
