@@ -126,7 +126,9 @@ class HazardController(Controller):
         limit: FromQuery[int] = feedback.DEFAULT_EXPORT_LIMIT,
     ) -> Stream:
         window = feedback.review_window(since, until)
-        built = await feedback.export(db_session, actor, state.store, site_id, window, limit)
+        built = await feedback.export(
+            db_session, actor, state.store, site_id, window, limit, state.settings
+        )
         return Stream(
             built.chunks(),
             media_type="application/zip",

@@ -19,12 +19,14 @@ import anyio.to_thread
 from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import Hazard, Photo, Site
+from api.domain.hazards.model_files import model_files
 from api.domain.hazards.yolo import ExportItem, YoloZipWriter, class_names
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Invalid
-from inference.hazard import HazardError, HazardPolicy, default_detector
+from inference.hazard import HazardError, HazardPolicy, onnx_metadata
 from storage.s3 import ObjectStore, StorageUnavailable
 
 log = logging.getLogger(__name__)
@@ -141,15 +143,17 @@ class ExportFile:
             self.file.close()
 
 
-def _model_classes() -> tuple[tuple[str, ...], HazardPolicy | None]:
-    # The detector the workers run (loaded once per process): its class order is what
-    # `class k` in a label must mean, and its policy says which classes are hazards.
+def _model_classes(settings: Settings) -> tuple[tuple[str, ...], HazardPolicy | None]:
+    # The model the workers run (a drop-in one when configured): its class order is what
+    # `class k` in a label must mean, and its policy says which classes are hazards. Read
+    # from the file's metadata: no onnxruntime session in the API process for an export.
+    files = model_files(settings)
     try:
-        detector = default_detector()
-    except HazardError as exc:
+        policy = HazardPolicy.load(files.policy)
+        return onnx_metadata.class_names(files.model.read_bytes(), files.model), policy
+    except (HazardError, OSError) as exc:
         log.warning("hazard model unavailable for the export's class names: %s", exc)
         return (), None
-    return detector.info.names, detector.policy
 
 
 def _is_missing(exc: StorageUnavailable) -> bool:
@@ -209,6 +213,7 @@ async def export(
     site_id: Any,
     window: ReviewWindow,
     limit: int,
+    settings: Settings,
 ) -> ExportFile:
     """The newest `limit` reviewed photos as a YOLO zip (see yolo.py for the layout)."""
     check_limit(limit)
@@ -251,7 +256,7 @@ async def export(
         )
         keys.append(photo.key)
 
-    model_names, policy = await anyio.to_thread.run_sync(_model_classes)
+    model_names, policy = await anyio.to_thread.run_sync(_model_classes, settings)
     names = class_names(model_names, (str(d["label"]) for i in items for d in i.detections))
     out: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES)  # noqa: SIM115
     try:
