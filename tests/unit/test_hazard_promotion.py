@@ -32,6 +32,7 @@ from tools.hazard_model.promotion import (
 )
 from tools.hazard_model.training_data import (
     TrainingDataError,
+    check_overrides,
     class_mapping,
     parse_map,
     prepare_training_set,
@@ -190,8 +191,10 @@ def test_promotion_writes_files_the_app_loads(tmp_path: Path) -> None:
     assert promoted.sha256 == DEFAULT_MODEL_SHA256
     detector = HazardDetector.load(promoted.model, promoted.policy, threads=1)
     assert detector.info.names == MODEL_NAMES
-    assert detector.policy.rule("Without Helmet").threshold == 0.5
+    # Carried over from the running policy, whatever its calibrated threshold is now.
+    assert dict(detector.policy.classes) == dict(current.classes)
     assert detector.policy.rule("With Helmet").role is Role.COMPLIANCE
+    assert (detector.policy.conf, detector.policy.tiling) == (current.conf, current.tiling)
     evaluation = json.loads(promoted.evaluation.read_text())
     assert evaluation["model"]["file"] == "site-a.onnx"
     assert evaluation["model"]["label"] == f"site-a.onnx@{DEFAULT_MODEL_SHA256[:12]}"
@@ -235,7 +238,7 @@ def test_class_mapping_by_name_or_refused() -> None:
     with pytest.raises(TrainingDataError, match="helmet=Hat"):
         class_mapping(("helmet",), MODEL_NAMES, {"helmet": "Hat"})
     with pytest.raises(TrainingDataError, match="--map names"):
-        class_mapping(MODEL_NAMES, MODEL_NAMES, {"hat": "-"})
+        check_overrides(MODEL_NAMES, {"hat": "-"})
     with pytest.raises(TrainingDataError, match="use SET_CLASS"):
         parse_map(["head"])
 
@@ -277,30 +280,49 @@ def test_review_export_zip_becomes_a_training_set_without_eval_photos(tmp_path: 
     eval_set = tmp_path / "eval" / "images"
     eval_set.mkdir(parents=True)
     (eval_set / "same-as-p1.jpg").write_bytes(bus)
+    # A second source in the public set's own classes, mixed in by --map.
+    public = tmp_path / "public"
+    (public / "train" / "images").mkdir(parents=True)
+    (public / "train" / "labels").mkdir(parents=True)
+    (public / "data.yaml").write_text("names: [head, helmet, person]\n")
+    (public / "train" / "images" / "a.jpg").write_bytes(bus + b"\0\0")
+    (public / "train" / "labels" / "a.txt").write_text("0 .5 .5 .1 .1\n2 .5 .5 .4 .9\n")
     prepared = prepare_training_set(
-        archive, tmp_path / "data", MODEL_NAMES, {}, [tmp_path / "eval"], val_fraction=0.34
+        [archive, public],
+        tmp_path / "data",
+        MODEL_NAMES,
+        parse_map(["head=Without Helmet", "helmet=With Helmet", "person=-"]),
+        [tmp_path / "eval"],
+        val_fraction=0.25,
     )
     assert prepared.left_out == 1
-    assert (len(prepared.train), len(prepared.val)) == (2, 1)
+    assert (len(prepared.train), len(prepared.val)) == (3, 1)
     used = sorted(p.name for p in (*prepared.train, *prepared.val))
-    assert used == ["images__p2.jpg", "images__p3.jpg", "images__p4.jpg"]
-    label = (tmp_path / "data" / "labels" / "images__p2.txt").read_text().splitlines()
+    assert used == [
+        "0__images__p2.jpg",
+        "0__images__p3.jpg",
+        "0__images__p4.jpg",
+        "1__train__images__a.jpg",
+    ]
+    label = (tmp_path / "data" / "labels" / "0__images__p2.txt").read_text().splitlines()
     assert [line.split()[0] for line in label] == ["1", "0"]  # the model's own class ids
-    assert prepared.boxes == 6
+    public_label = (tmp_path / "data" / "labels" / "1__train__images__a.txt").read_text()
+    assert public_label == "1 .5 .5 .1 .1\n"  # head -> Without Helmet, the person dropped
+    assert (prepared.boxes, prepared.boxes_dropped) == (7, 1)
     data = yaml.safe_load(prepared.data_yaml.read_text())
     assert data["names"] == {0: "With Helmet", 1: "Without Helmet"}
-    assert Path(data["train"]).read_text().count("\n") == 2
+    assert Path(data["train"]).read_text().count("\n") == 3
 
 
 def test_training_set_refusals(tmp_path: Path) -> None:
     with pytest.raises(TrainingDataError, match="neither a folder nor a zip"):
-        prepare_training_set(tmp_path / "nothing.txt", tmp_path / "d", MODEL_NAMES, {}, [])
+        prepare_training_set([tmp_path / "nothing.txt"], tmp_path / "d", MODEL_NAMES, {}, [])
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as zf:
         zf.writestr("data.yaml", "names: [a]\n")
         zf.writestr("../outside.txt", "x")
     with pytest.raises(TrainingDataError, match="leaves the folder"):
-        prepare_training_set(evil, tmp_path / "d", MODEL_NAMES, {}, [])
+        prepare_training_set([evil], tmp_path / "d", MODEL_NAMES, {}, [])
     folder = tmp_path / "set"
     (folder / "images").mkdir(parents=True)
     (folder / "labels").mkdir()
@@ -309,8 +331,8 @@ def test_training_set_refusals(tmp_path: Path) -> None:
     (folder / "images" / "b.jpg").write_bytes((HAZARD_DATA / "zidane.jpg").read_bytes())
     (folder / "labels" / "a.txt").write_text("5 0.5 0.5 0.1 0.1\n")
     with pytest.raises(TrainingDataError, match=r"a\.txt:1: class 5"):
-        prepare_training_set(folder, tmp_path / "d", MODEL_NAMES, {}, [])
+        prepare_training_set([folder], tmp_path / "d", MODEL_NAMES, {}, [])
     (folder / "labels" / "a.txt").write_text("0 0.5 0.5 0.1 0.1\n")
     # Every photo is an evaluation photo: nothing left to train on.
     with pytest.raises(TrainingDataError, match="0 usable photos"):
-        prepare_training_set(folder, tmp_path / "d", MODEL_NAMES, {}, [folder])
+        prepare_training_set([folder], tmp_path / "d", MODEL_NAMES, {}, [folder])

@@ -65,7 +65,9 @@ def add_arguments(sub: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    ft.add_argument("data", type=Path, help="YOLO folder or the review export .zip")
+    ft.add_argument(
+        "data", type=Path, nargs="+", help="YOLO folders or review-export zips (mixed into one)"
+    )
     ft.add_argument("--work", type=Path, required=True, help="folder for every stage's output")
     ft.add_argument("--base", type=Path, default=DEFAULT_BASE, help="checkpoint to start from")
     ft.add_argument(
@@ -240,7 +242,7 @@ def _run(a: argparse.Namespace) -> int:
         verdict,
         stages.seconds,
         {
-            "data": str(a.data),
+            "data": [str(d) for d in a.data],
             "train_photos": len(prepared.train),
             "val_photos": len(prepared.val),
             "left_out_as_eval_photos": prepared.left_out,
@@ -264,8 +266,9 @@ def _run(a: argparse.Namespace) -> int:
         candidate_summary,
         a.promote_to,
         name,
-        note=f"Fine-tuned from {a.base.name} on {a.data.name}; gate passed against "
-        f"{current.info.label} ({work / 'gate.json'}).",
+        note=f"Fine-tuned from {(a.trained or a.base).name} on "
+        f"{', '.join(d.name for d in a.data)}; gate passed against {current.info.label} "
+        f"({work / 'gate.json'}).",
     )
     print(f"\npromoted {promoted.model} (sha256 {promoted.sha256})")
     print("switch the API and workers to it (then restart them):")

@@ -23,7 +23,7 @@ import json
 import random
 import shutil
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -59,12 +59,12 @@ def photo_hashes(folders: Iterable[Path]) -> set[str]:
     return {hashlib.sha256(p.read_bytes()).hexdigest() for f in folders for p in photos_under(f)}
 
 
-def open_source(source: Path, work: Path) -> Path:
-    """The folder holding `data.yaml`: `source` itself, or the zip unpacked into `work`."""
+def open_source(source: Path, unpack_to: Path) -> Path:
+    """The folder holding `data.yaml`: `source` itself, or the zip unpacked to `unpack_to`."""
     if source.is_dir():
         root = source
     elif zipfile.is_zipfile(source):
-        root = work / "source"
+        root = unpack_to
         if root.exists():
             shutil.rmtree(root)
         _unzip(source, root)
@@ -88,10 +88,8 @@ def _unzip(archive: Path, into: Path) -> None:
 def class_mapping(
     set_names: tuple[str, ...], model_names: tuple[str, ...], overrides: Mapping[str, str]
 ) -> dict[str, str]:
-    """Set class name -> model class name (or DROP); refuses what it cannot match."""
-    unknown = sorted(set(overrides) - set(set_names))
-    if unknown:
-        raise TrainingDataError(f"--map names {unknown}; the set's classes are {list(set_names)}")
+    """Set class name -> model class name (or DROP); refuses what it cannot match.
+    `overrides` may name classes of other sets too (one --map for several sources)."""
     mapping: dict[str, str] = {}
     unmatched: list[str] = []
     for name in set_names:
@@ -105,9 +103,15 @@ def class_mapping(
             f"classes {unmatched} do not match the model's {list(model_names)}: map each with "
             f"--map 'SET_CLASS=MODEL_CLASS' (or '=-' to drop it)"
         )
-    if all(t == DROP for t in mapping.values()):
-        raise TrainingDataError("every class is dropped: nothing would be learned")
     return mapping
+
+
+def check_overrides(set_names: Iterable[str], overrides: Mapping[str, str]) -> None:
+    """A --map naming no class of any source is a typo, not a no-op."""
+    known = set(set_names)
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise TrainingDataError(f"--map names {unknown}; the sets' classes are {sorted(known)}")
 
 
 def parse_map(specs: Iterable[str]) -> dict[str, str]:
@@ -154,7 +158,7 @@ def _remap(label: Path, ids: Mapping[int, int | None]) -> tuple[list[str], int]:
 
 
 def prepare_training_set(
-    source: Path,
+    sources: Sequence[Path],
     out: Path,
     model_names: tuple[str, ...],
     overrides: Mapping[str, str],
@@ -163,16 +167,18 @@ def prepare_training_set(
     val_fraction: float = 0.1,
     seed: int = 0,
 ) -> PreparedData:
-    root = open_source(source, out)
-    set_names = read_names(root / "data.yaml")
-    mapping = class_mapping(set_names, model_names, overrides)
-    ids = {
-        i: (None if mapping[name] == DROP else model_names.index(mapping[name]))
-        for i, name in enumerate(set_names)
-    }
-    images = [p for p in photos_under(root) if "images" in p.relative_to(root).parts[:-1]]
-    if not images:
-        raise TrainingDataError(f"{source}: no photos in an images/ folder")
+    """One training set from several sources (a customer's few reviewed photos are best
+    mixed with the public set the shipped model learned from: tools/README.md)."""
+    if not sources:
+        raise TrainingDataError("no labelled photos given")
+    roots = [open_source(source, out / f"source{k}") for k, source in enumerate(sources)]
+    names_of = [read_names(root / "data.yaml") for root in roots]
+    check_overrides((n for names in names_of for n in names), overrides)
+    mapping: dict[str, str] = {}
+    for names in names_of:
+        mapping |= class_mapping(names, model_names, overrides)
+    if all(t == DROP for t in mapping.values()):
+        raise TrainingDataError("every class is dropped: nothing would be learned")
     excluded = photo_hashes(exclude)
     for sub in ("images", "labels"):
         if (out / sub).exists():
@@ -181,22 +187,30 @@ def prepare_training_set(
     kept: list[Path] = []
     left_out = boxes = boxes_dropped = 0
     seen: set[str] = set()
-    for image in images:
-        digest = hashlib.sha256(image.read_bytes()).hexdigest()
-        if digest in excluded:
-            left_out += 1
-            continue
-        if digest in seen:
-            continue  # the same photo twice (e.g. in train/ and valid/) would leak into val
-        seen.add(digest)
-        lines, dropped = _remap(_label_file(image), ids)
-        boxes, boxes_dropped = boxes + len(lines), boxes_dropped + dropped
-        # Flattened, unique name: splits may reuse a stem.
-        name = "__".join(image.relative_to(root).with_suffix("").parts)
-        link = out / "images" / f"{name}{image.suffix.lower()}"
-        link.symlink_to(image.resolve())
-        (out / "labels" / f"{name}.txt").write_text("".join(f"{x}\n" for x in lines))
-        kept.append(link)
+    for k, (source, root, names) in enumerate(zip(sources, roots, names_of, strict=True)):
+        ids = {
+            i: (None if mapping[name] == DROP else model_names.index(mapping[name]))
+            for i, name in enumerate(names)
+        }
+        images = [p for p in photos_under(root) if "images" in p.relative_to(root).parts[:-1]]
+        if not images:
+            raise TrainingDataError(f"{source}: no photos in an images/ folder")
+        for image in images:
+            digest = hashlib.sha256(image.read_bytes()).hexdigest()
+            if digest in excluded:
+                left_out += 1
+                continue
+            if digest in seen:
+                continue  # the same photo twice (train/ and valid/) would leak into val
+            seen.add(digest)
+            lines, dropped = _remap(_label_file(image), ids)
+            boxes, boxes_dropped = boxes + len(lines), boxes_dropped + dropped
+            # Flattened, unique name: sources and splits may reuse a stem.
+            name = "__".join((str(k), *image.relative_to(root).with_suffix("").parts))
+            link = out / "images" / f"{name}{image.suffix.lower()}"
+            link.symlink_to(image.resolve())
+            (out / "labels" / f"{name}.txt").write_text("".join(f"{x}\n" for x in lines))
+            kept.append(link)
     if len(kept) < 2:
         raise TrainingDataError(
             f"{len(kept)} usable photos ({left_out} left out as evaluation photos): too few"
