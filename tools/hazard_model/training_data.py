@@ -221,10 +221,10 @@ def prepare_training_set(
     val, train = sorted(kept[:n_val]), sorted(kept[n_val:])
     (out / "train.txt").write_text("".join(f"{p}\n" for p in train))
     (out / "val.txt").write_text("".join(f"{p}\n" for p in val))
-    names = "".join(f"  {i}: {_yaml_string(n)}\n" for i, n in enumerate(model_names))
+    listed = "".join(f"  {i}: {_yaml_string(n)}\n" for i, n in enumerate(model_names))
     data_yaml = out / "data.yaml"
     data_yaml.write_text(
-        f"path: {out}\ntrain: {out / 'train.txt'}\nval: {out / 'val.txt'}\nnames:\n{names}"
+        f"path: {out}\ntrain: {out / 'train.txt'}\nval: {out / 'val.txt'}\nnames:\n{listed}"
     )
     return PreparedData(
         data_yaml, tuple(train), tuple(val), left_out, boxes, boxes_dropped, mapping
