@@ -32,7 +32,8 @@ def _convert_split(src: Path, dst: Path, excluded: set[str]) -> tuple[list[Path]
     """Symlink the images, write remapped labels; returns (with bare head, without)."""
     (dst / "images").mkdir(parents=True, exist_ok=True)
     (dst / "labels").mkdir(parents=True, exist_ok=True)
-    bare, other = [], []
+    bare: list[Path] = []
+    other: list[Path] = []
     for image in sorted((src / "images").iterdir()):
         if image.suffix.lower() not in IMAGE_SUFFIXES:
             continue
