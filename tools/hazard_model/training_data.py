@@ -101,7 +101,7 @@ def class_mapping(
     if unmatched:
         raise TrainingDataError(
             f"classes {unmatched} do not match the model's {list(model_names)}: map each with "
-            f"--map 'SET_CLASS=MODEL_CLASS' (or '=-' to drop it)"
+            f"--map 'SET_CLASS=MODEL_CLASS' (SET_CLASS=- drops it)"
         )
     return mapping
 
