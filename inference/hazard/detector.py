@@ -197,14 +197,18 @@ class HazardDetector:
             )
 
 
-def default_detector(*, threads: int | None = None) -> HazardDetector:
-    """The shipped hard-hat model with its policy, once per process."""
-    policy = HazardPolicy.load(DEFAULT_POLICY_PATH)
+def check_shipped_pin(policy: HazardPolicy) -> None:
+    """Refuse the shipped policy when it pins another file than the code does."""
     if policy.model_sha256 != DEFAULT_MODEL_SHA256:
         raise ModelIntegrityError(
             f"{DEFAULT_POLICY_PATH} pins {policy.model_sha256}, the code pins "
             f"{DEFAULT_MODEL_SHA256}: the shipped policy was edited"
         )
+
+
+def default_detector(*, threads: int | None = None) -> HazardDetector:
+    """The shipped hard-hat model with its policy, once per process."""
+    check_shipped_pin(HazardPolicy.load(DEFAULT_POLICY_PATH))
     return HazardDetector.load(DEFAULT_MODEL_PATH, DEFAULT_POLICY_PATH, threads=threads)
 
 

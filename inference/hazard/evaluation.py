@@ -145,13 +145,10 @@ class EvalRun:
 
 
 def tiling_json(tiling: Tiling | None) -> dict[str, Any] | None:
+    # A run without tiles says null, not {"enabled": false}: the summary's format.
     if tiling is None or not tiling.enabled:
         return None
-    return {
-        "grid": [tiling.columns, tiling.rows],
-        "overlap": tiling.overlap,
-        "include_whole": tiling.include_whole,
-    }
+    return tiling.as_mapping()
 
 
 def iou_matrix(a: F32, b: F32) -> F32:
@@ -256,7 +253,7 @@ def _row(
 
 def policy_threshold(policy: HazardPolicy) -> float:
     """The policy's hazard threshold (the highest, if its hazard classes differ)."""
-    return max(r.threshold for r in policy.classes.values() if r.threshold is not None)
+    return max(policy.hazard_thresholds.values())
 
 
 def evaluate_set(
@@ -321,11 +318,7 @@ def summary(
         "policy": {
             "conf": policy.conf,
             "iou": policy.iou,
-            "thresholds": {
-                name: rule.threshold
-                for name, rule in policy.classes.items()
-                if rule.threshold is not None
-            },
+            "thresholds": policy.hazard_thresholds,
             "compliance": [n for n, r in policy.classes.items() if r.role is Role.COMPLIANCE],
         },
         "match_iou": match_iou,

@@ -53,8 +53,12 @@ class ModelInfo:
 
     @property
     def label(self) -> str:
-        """Names the exact file: reviewers' decisions are tied to the model that flagged."""
-        return f"{self.path.name}@{self.sha256[:12]}"
+        return model_label(self.path, self.sha256)
+
+
+def model_label(path: Path, sha256: str) -> str:
+    """Names the exact file: reviewers' decisions are tied to the model that flagged."""
+    return f"{path.name}@{sha256[:12]}"
 
 
 def available_cores() -> int:

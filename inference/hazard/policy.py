@@ -124,6 +124,15 @@ class HazardPolicy:
     def rule(self, label: str) -> ClassRule:
         return self.classes.get(label, _INFO)
 
+    @property
+    def hazard_thresholds(self) -> dict[str, float]:
+        """Each hazard class's threshold (only hazard classes have one)."""
+        return {
+            name: rule.threshold
+            for name, rule in self.classes.items()
+            if rule.role is Role.HAZARD and rule.threshold is not None
+        }
+
     def is_hazard(self, label: str, score: float) -> bool:
         rule = self.rule(label)
         return rule.role is Role.HAZARD and rule.threshold is not None and score >= rule.threshold

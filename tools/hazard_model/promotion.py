@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from inference.hazard.detector import MODELS_DIR, HazardDetector
+from inference.hazard.model import model_label
 from inference.hazard.policy import HazardPolicy
 
 # (level, metric) of a `policy_row` that must not get worse.
@@ -268,7 +269,7 @@ def promote(
         # The summary names the file it measured; after the copy that is the promoted name.
         evaluation = copy.deepcopy(dict(candidate_summary))
         evaluation["model"]["file"] = target.model.name
-        evaluation["model"]["label"] = f"{target.model.name}@{target.sha256[:12]}"
+        evaluation["model"]["label"] = model_label(target.model, target.sha256)
         target.evaluation.write_text(json.dumps(evaluation, indent=1) + "\n")
         written.append(target.evaluation)
         # Proof that the app will accept the pair: the sha256 pin and the class names.

@@ -15,8 +15,8 @@ from __future__ import annotations
 from api.config import Settings
 from api.domain.hazards import detection
 from api.domain.hazards.model_files import ModelFiles, model_files
-from inference.hazard.detector import DEFAULT_MODEL_SHA256, HazardDetector
-from inference.hazard.errors import HazardError, ModelIntegrityError
+from inference.hazard.detector import HazardDetector, check_shipped_pin
+from inference.hazard.errors import HazardError
 from inference.hazard.model import read_verified
 from inference.hazard.onnx_metadata import class_names
 from inference.hazard.policy import HazardPolicy
@@ -31,12 +31,9 @@ def check_model_files(settings: Settings) -> HazardPolicy:
     files = model_files(settings)
     try:
         policy = HazardPolicy.load(files.policy)
-        if files.shipped and policy.model_sha256 != DEFAULT_MODEL_SHA256:
+        if files.shipped:
             # The same refusal the detector makes (default_detector), said at start.
-            raise ModelIntegrityError(
-                f"{files.policy} pins {policy.model_sha256}, the code pins "
-                f"{DEFAULT_MODEL_SHA256}: the shipped policy was edited"
-            )
+            check_shipped_pin(policy)
         data, _ = read_verified(files.model, policy.model_sha256)
         policy.check_model(class_names(data, files.model))
     except HazardError as exc:

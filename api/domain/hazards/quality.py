@@ -38,7 +38,8 @@ from inference.hazard.errors import PolicyError
 
 # The evaluation tool's own tag: a summary of another format version is not guessed at.
 from inference.hazard.evaluation import FORMAT as EVAL_FORMAT
-from inference.hazard.policy import HazardPolicy, Role, Tiling
+from inference.hazard.model import model_label
+from inference.hazard.policy import HazardPolicy, Tiling
 
 log = logging.getLogger(__name__)
 
@@ -144,14 +145,6 @@ def _unavailable(reason: str) -> dict[str, Any]:
     return {"available": False, "stale": False, "reason": reason, "runs": []}
 
 
-def _hazard_thresholds(policy: HazardPolicy) -> dict[str, float]:
-    return {
-        name: rule.threshold
-        for name, rule in policy.classes.items()
-        if rule.role is Role.HAZARD and rule.threshold is not None
-    }
-
-
 def _same_thresholds(a: dict[str, float], b: dict[str, float]) -> bool:
     return a.keys() == b.keys() and all(math.isclose(a[k], b[k], abs_tol=1e-9) for k in a)
 
@@ -232,7 +225,7 @@ def read_evaluation(path: Path, policy: HazardPolicy) -> dict[str, Any]:
         "available": True,
         # Measured under other thresholds than the policy now applies: the numbers
         # describe the model, not what it flags today.
-        "stale": not _same_thresholds(summary.policy.thresholds, _hazard_thresholds(policy)),
+        "stale": not _same_thresholds(summary.policy.thresholds, policy.hazard_thresholds),
         "runs": [_run_body(run, policy) for run in summary.runs],
     }
     if summary.created_at is not None:
@@ -257,7 +250,7 @@ def read_quality(files: ModelFiles) -> ModelQuality:
     return ModelQuality(
         # The same label the detector gives its results (file name @ sha256 prefix): the
         # detector refuses a file whose digest is not the policy's pin.
-        label=f"{files.model.name}@{policy.model_sha256[:12]}",
+        label=model_label(files.model, policy.model_sha256),
         file=files.model.name,
         shipped=files.shipped,
         classes=classes,
