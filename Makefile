@@ -66,3 +66,23 @@ eval-hazard: deps
 		--set "$(EVAL_DATA)/hardhat-eval=hard_hat=compliance,no_hard_hat=hazard,no_head_wear=hazard,person=ignore" \
 		--set "$(EVAL_DATA)/hardhat-workers-test=head=hazard,helmet=compliance,person=ignore" \
 		--tiling $(EVAL_TILING) --json $(EVAL_OUT)/eval.json --plot $(EVAL_OUT)/pr.png
+
+# Issue 7's proofs beyond `make test` (which runs a bounded fuzz, the fault and the
+# security tests). Each target starts what it needs on 127.0.0.1 and stops it by PID.
+#   make fuzz          schemathesis over every operation, longer than the CI run
+#   make load          the morning rush against make run's stack (benchmarks/README.md)
+#   make audit         pip-audit and npm audit; findings explained in docs/security.md
+#   make deploy-check  the production compose file, Kubernetes manifests, Dockerfiles
+FUZZ_EXAMPLES ?= 200
+.PHONY: fuzz load audit deploy-check
+fuzz: deps
+	SITECHECK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest tests/fuzz -p no:randomly -q
+
+load: deps
+	$(UV) run python -m benchmarks.rush $(ARGS)
+
+audit: deps pwa/node_modules/.package-lock.json
+	$(UV) run python -m tools.audit
+
+deploy-check: deps
+	$(UV) run python -m infra.deploy.check
