@@ -11,11 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -24,17 +20,13 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from api.config import REPO_ROOT, Settings
+from api.config import Settings
 from api.db.migrate import upgrade
 from api.db.models import Base
 from infra.local.embedded import EmbeddedStack
 from tests.factories import World, build_world
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.live_server import free_port as free_port  # re-exported for older importers
+from tests.live_server import serve_api
 
 
 @pytest.fixture(scope="session")
@@ -100,50 +92,8 @@ def live_server(
     app_env: dict[str, str], migrated: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
     """The real app under uvicorn on 127.0.0.1, as `make run` serves it."""
-    port = free_port()
-    log = tmp_path_factory.mktemp("server") / "api.log"
-    env = {**os.environ, **app_env, "PYTHONPATH": str(REPO_ROOT)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"API server exited:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"API server did not become healthy:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+    with serve_api(app_env, tmp_path_factory.mktemp("server") / "api.log") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture
