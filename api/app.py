@@ -48,7 +48,7 @@ from api.lib.authz import PUBLIC, role_guard
 from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
 from api.lib.faces import warm_up_faces
-from api.lib.headers import response_headers_hook
+from api.lib.headers import cors_config, security_headers_hook
 from api.lib.logs import configure_logging, request_context_middleware
 from api.lib.principals import PrincipalCache, load_active_user, watch_sessions
 from api.lib.throttle import LoginThrottler
@@ -166,7 +166,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[role_guard],
         dependencies=dependencies,
         exception_handlers=exception_handlers,
-        before_send=[response_headers_hook],
+        before_send=[security_headers_hook(settings)],
+        cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(
             title="SiteCheck API",
             version=API_VERSION,

@@ -152,6 +152,33 @@ def _attendance_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _web_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    """SITECHECK_CORS_ORIGINS (exact origins, comma-separated; empty: no CORS at all, the
+    PWA is served from the API's own origin) and SITECHECK_HSTS."""
+    origins: list[str] = []
+    for raw in env.get("SITECHECK_CORS_ORIGINS", "").split(","):
+        origin = raw.strip().rstrip("/")
+        if not origin:
+            continue
+        parts = urlsplit(origin)
+        # Exact origins only: a wildcard or a path would be a looser policy than it reads.
+        if (
+            parts.scheme not in ("http", "https")
+            or not parts.hostname
+            or "*" in origin
+            or parts.path
+            or parts.query
+            or parts.fragment
+            or parts.username is not None
+        ):
+            raise ConfigError(
+                f"SITECHECK_CORS_ORIGINS takes exact origins like https://app.example.com, "
+                f"got {raw.strip()!r}"
+            )
+        origins.append(origin)
+    return {"cors_origins": tuple(origins), "hsts": _bool(env, "SITECHECK_HSTS", False)}
+
+
 def _public_url(env: Mapping[str, str]) -> str | None:
     raw = env.get("SITECHECK_PUBLIC_URL", "").strip()
     if not raw:
@@ -225,6 +252,10 @@ class Settings:
     # The PWA's public address, printed into QR labels as `<public_url>/s/<code>`; unset,
     # labels carry the address the request came in on.
     public_url: str | None = None
+    # Browser origins other than the API's own allowed to call it (CORS); empty: none.
+    cors_origins: tuple[str, ...] = ()
+    # Served over https only (TLS ends at a proxy): every response carries HSTS.
+    hsts: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -276,4 +307,5 @@ class Settings:
             face_match_threshold=threshold,
             face_max_samples=max_samples,
             public_url=_public_url(env),
+            **_web_settings(env),
         )

@@ -57,7 +57,7 @@ def configure_logging(level: str) -> None:
 
 def request_context_middleware(app: ASGIApp) -> ASGIApp:
     """Give every request an id (the client's X-Request-ID if it is sane) and log one
-    structured line per request. The id is echoed by `response_headers_hook`, which also
+    structured line per request. The id is echoed by `security_headers_hook`, which also
     sees the responses Litestar's outer exception handler sends (e.g. a 401 from the JWT
     middleware) that never pass through this middleware's `send`."""
 
