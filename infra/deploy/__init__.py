@@ -1,0 +1,1 @@
+"""Production deployment files (Dockerfile, compose.yaml, k8s/) and their checks."""

@@ -1,0 +1,96 @@
+"""The per-item CPU costs that docs/scaling.md multiplies out, measured on this machine.
+
+    uv run python -m infra.deploy.capacity [--rounds 20]
+
+* face check: ``inference.face.encode_face`` on a 640 px selfie as the PWA sends it (the
+  real shared faces, obama2/obama3 alternating), which is the CPU a punch costs the API
+  beyond its queries (decode, HOG detect, landmarks, the 128-d encoding);
+* hazard check: the shipped int8 model (``default_detector``) on the shared hazard photos,
+  with one onnxruntime thread, so CPU ms equals core-ms and photos/core/s can be read off;
+* the selfie's size in bytes (what S3 stores per punch).
+
+CPU time (``time.process_time``) rather than wall time: the machine is shared, and CPU
+time per item is what the capacity arithmetic needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PIL import Image
+
+from inference.face import encode_face, warm_up
+from inference.hazard.detector import default_detector
+
+REPO = Path(__file__).resolve().parents[2]
+FACES = REPO / "tests" / "data" / "faces"
+HAZARD_PHOTOS = [REPO.parent / "shared" / "data" / "hazard" / n for n in ("bus.jpg", "zidane.jpg")]
+
+
+def selfie(name: str, side: int = 640) -> bytes:
+    """The photo scaled to `side` px on its long side, JPEG q85 (what the PWA uploads)."""
+    with Image.open(FACES / f"{name}.jpg") as img:
+        rgb = img.convert("RGB")
+    scale = side / max(rgb.size)
+    small = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)))
+    buf = io.BytesIO()
+    small.save(buf, format="JPEG", quality=85)
+    return buf.getvalue()
+
+
+def cpu_ms(work: Callable[[], object], rounds: int) -> list[float]:
+    samples = []
+    for _ in range(rounds):
+        t0 = time.process_time()
+        work()
+        samples.append((time.process_time() - t0) * 1000)
+    return samples
+
+
+def report(name: str, samples: list[float]) -> None:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    print(
+        f"{name:<34} n={len(samples):>3}  CPU ms p50 {statistics.median(samples):7.1f}"
+        f"  mean {statistics.fmean(samples):7.1f}  p95 {p95:7.1f}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=20)
+    args = parser.parse_args()
+    print(f"cpus {os.cpu_count()}  load average {os.getloadavg()[0]:.2f} (1 min)")
+
+    warm_up(1)
+    selfies = [selfie("obama2"), selfie("obama3")]
+    print(f"selfie bytes (640 px, q85): {', '.join(str(len(s)) for s in selfies)}")
+    turn = iter(range(10**9))
+    report(
+        "face check (encode_face, 640 px)",
+        cpu_ms(lambda: encode_face(selfies[next(turn) % 2]), args.rounds),
+    )
+
+    detector = default_detector(threads=1)
+    photos = []
+    for path in HAZARD_PHOTOS:
+        with Image.open(path) as img:
+            photos.append(img.convert("RGB"))
+    detector.detect(photos[0])  # warm-up: first run allocates onnxruntime's arenas
+    turn = iter(range(10**9))
+    report(
+        "hazard check (int8 480, 1 thread)",
+        cpu_ms(lambda: detector.detect(photos[next(turn) % len(photos)]), args.rounds),
+    )
+    print(f"load average after {os.getloadavg()[0]:.2f} (1 min)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
