@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import logging
 from http import HTTPStatus
+from types import TracebackType
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.types import ExceptionHandlersMap
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from storage.images import ImageError
 from storage.s3 import StorageUnavailable
@@ -96,6 +99,46 @@ class ServiceUnavailable(AppError):
     status_code = 503
     code = "service_unavailable"
     title = "A backing service is unavailable"
+
+
+class DbUnavailable(ServiceUnavailable):
+    code = "db_unavailable"
+    title = "The database is unavailable"
+
+
+# SQLSTATEs that say the server or the connection went away, not that the query was
+# wrong: class 08 (connection exception), 57P01-57P03 (admin/crash shutdown, starting
+# up), 53300 (too many connections).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def _is_db_outage(exc: BaseException) -> bool:
+    """A database restart, failover or unreachable server, as opposed to a bad query
+    (which stays a 500: that is a bug)."""
+    if isinstance(exc, PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    while seen is not None:
+        sqlstate = getattr(seen, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
+            return True
+        if type(seen).__name__ in ("InterfaceError", "ConnectionDoesNotExistError"):
+            # asyncpg's "connection is closed": the socket died under a pooled connection.
+            return "closed" in str(seen) or "does not exist" in str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _from_database_driver(tb: TracebackType | None) -> bool:
+    # asyncpg connects with plain sockets: a refused or reset connection reaches us as
+    # a bare ConnectionError; only those raised inside the driver mean the database.
+    while tb is not None:
+        if "asyncpg" in tb.tb_frame.f_code.co_filename:
+            return True
+        tb = tb.tb_next
+    return False
 
 
 # Litestar raises its own exceptions for routing, auth and body decoding; these codes
@@ -206,6 +249,33 @@ def _storage_handler(request: Request[Any, Any, Any], exc: StorageUnavailable) -
     )
 
 
+def _db_outage_response(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # The transaction was rolled back with its connection: nothing of this request was
+    # stored, so the client's outbox sends it again (same id) and it lands exactly once.
+    logger.warning("database unavailable on %s: %s", request.url.path, exc.__class__.__name__)
+    error = DbUnavailable("Nothing was stored; send it again in a moment.")
+    return problem_response(
+        error.status_code,
+        error.code,
+        error.title,
+        error.detail,
+        instance=request.url.path,
+        headers={"Retry-After": "5"},
+    )
+
+
+def _database_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _is_db_outage(exc):
+        return _db_outage_response(request, exc)
+    return _unexpected_handler(request, exc)
+
+
+def _connection_handler(request: Request[Any, Any, Any], exc: ConnectionError) -> Response[Any]:
+    if _from_database_driver(exc.__traceback__):
+        return _db_outage_response(request, exc)
+    return _unexpected_handler(request, exc)
+
+
 def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # A 500 is always a bug: log it whole, tell the client nothing internal.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -224,5 +294,8 @@ exception_handlers: ExceptionHandlersMap = {
     HTTPException: _http_handler,
     ImageError: _image_handler,
     StorageUnavailable: _storage_handler,
+    DBAPIError: _database_handler,
+    PoolTimeout: _database_handler,
+    ConnectionError: _connection_handler,
     Exception: _unexpected_handler,
 }
