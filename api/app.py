@@ -41,7 +41,7 @@ from api.domain.people.controllers import AuthController, CompanyController, Use
 from api.domain.people.face_controllers import FaceController
 from api.domain.scan.controllers import ScanController
 from api.domain.sites.controllers import CrewController, ProjectController, SiteController
-from api.domain.system.controllers import HealthController
+from api.domain.system.controllers import HealthController, metrics
 from api.domain.system.pwa import pwa_file, pwa_root
 from api.jobs.queue import JobQueue, job_queue_running
 from api.lib.authz import PUBLIC, role_guard
@@ -50,6 +50,8 @@ from api.lib.errors import exception_handlers
 from api.lib.faces import warm_up_faces
 from api.lib.headers import cors_config, security_headers_hook
 from api.lib.logs import configure_logging, request_context_middleware
+from api.lib.openapi_docs import openapi_doc_plugins
+from api.lib.metrics import http_metrics_middleware
 from api.lib.principals import PrincipalCache, load_active_user, watch_sessions
 from api.lib.throttle import LoginThrottler
 from storage.s3 import ObjectStore
@@ -135,7 +137,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         new_session, max_failures=settings.login_max_failures, window_s=settings.login_window_s
     )
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             AuthController,
             CompanyController,
@@ -156,10 +158,11 @@ def create_app(settings: Settings | None = None) -> Litestar:
             WebhookController,
             EventController,
             HealthController,
+            metrics,
             pwa_root,
             pwa_file,
         ],
-        plugins=[SQLAlchemyPlugin(config=db_config)],
+        plugins=[SQLAlchemyPlugin(config=db_config), *openapi_doc_plugins()],
         on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
         lifespan=[lifespan],
         on_startup=[warm_up_faces],
@@ -173,7 +176,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             version=API_VERSION,
             path="/schema",
             # The contract is public (API.md); the guard needs the router to say so.
-            openapi_router=Router("/schema", route_handlers=[], opt=PUBLIC),
+            # The document and its viewers are not operations of the API itself.
+            openapi_router=Router(
+                "/schema", route_handlers=[], opt=PUBLIC, include_in_schema=False
+            ),
             render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin()],
         ),
         state=State(
@@ -193,6 +199,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Logging is configured by configure_logging (JSON lines with request ids).
         logging_config=None,
     )
+    # Outside the router, so requests that match no route are timed as "unmatched".
+    app.asgi_handler = http_metrics_middleware(app.asgi_handler)
+    return app
 
 
 def _outermost_middleware(app_config: AppConfig) -> AppConfig:

@@ -152,6 +152,17 @@ def _attendance_settings(env: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
+def _observability_settings(env: Mapping[str, str]) -> dict[str, Any]:
+    token = env.get("SITECHECK_METRICS_TOKEN", "").strip()
+    if token and len(token) < 16:
+        raise ConfigError("SITECHECK_METRICS_TOKEN must be at least 16 characters")
+    port = _int(env, "SITECHECK_WORKER_HTTP_PORT", 9101)
+    if not 0 <= port <= 65535:
+        raise ConfigError("SITECHECK_WORKER_HTTP_PORT must be within 0..65535 (0: off)")
+    host = env.get("SITECHECK_WORKER_HTTP_HOST", "").strip() or "127.0.0.1"
+    return {"metrics_token": token or None, "worker_http_port": port, "worker_http_host": host}
+
+
 def _web_settings(env: Mapping[str, str]) -> dict[str, Any]:
     """SITECHECK_CORS_ORIGINS (exact origins, comma-separated; empty: no CORS at all, the
     PWA is served from the API's own origin) and SITECHECK_HSTS."""
@@ -256,6 +267,13 @@ class Settings:
     cors_origins: tuple[str, ...] = ()
     # Served over https only (TLS ends at a proxy): every response carries HSTS.
     hsts: bool = False
+    # /metrics (API and worker) needs `Authorization: Bearer <token>` when set; unset,
+    # it is open like /health (keep it on an internal network then).
+    metrics_token: str | None = field(default=None, repr=False)
+    # The worker's /metrics and health endpoints (0: none). Loopback by default;
+    # containers set the host to 0.0.0.0 so the orchestrator can probe them.
+    worker_http_port: int = 9101
+    worker_http_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -308,4 +326,5 @@ class Settings:
             face_max_samples=max_samples,
             public_url=_public_url(env),
             **_web_settings(env),
+            **_observability_settings(env),
         )

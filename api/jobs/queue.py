@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.jobs.app import find_task, job_app_open
+from api.jobs.observe import with_request_id
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +49,7 @@ class JobQueue:
         (None then: the waiting one will do the work)."""
         await self.ensure_open()
         task = find_task(task_name)
+        kwargs = with_request_id(kwargs)
         if queueing_lock is None:
             return await task.defer_async(**kwargs)
         try:

@@ -14,6 +14,8 @@ from typing import cast
 from api.config import Settings
 from api.domain.hazards.model_check import HazardModelUnusable, load_detector
 from api.jobs.app import job_app, job_app_open
+from api.jobs.http import worker_http_server
+from api.jobs.observe import observe_job
 from api.jobs.runtime import JobRuntime, job_runtime, set_job_runtime
 from api.lib.logs import configure_logging
 
@@ -28,12 +30,16 @@ async def run_worker(
     install_signal_handlers: bool = True,
     open_app: bool = True,
     queues: list[str] | None = None,
+    http: bool = False,
 ) -> None:
     """Run jobs until cancelled (wait=True) or until the queue is empty (wait=False).
 
     `queues` limits the worker to those queues (all when None): hazard inference runs on
     the "inference" queue, so photo checks can get processes (or machines) of their own
     while a small worker keeps alerts, sweeps and webhooks moving.
+
+    `http` serves the worker's /metrics and health probes on SITECHECK_WORKER_HTTP_PORT
+    (the `python -m api.jobs.worker` process; an in-process worker shares the API's).
 
     Concurrency 1 by default: the heavy tasks (inference, face checks) already use every
     core through their thread pools, so more parallel jobs per process would only queue
@@ -45,6 +51,8 @@ async def run_worker(
         async with contextlib.AsyncExitStack() as stack:
             if open_app:
                 await stack.enter_async_context(job_app_open(settings.database_url))
+            if http:
+                stack.enter_context(worker_http_server(settings, runtime))
             await job_app.run_worker_async(
                 concurrency=concurrency,
                 # None means every queue (procrastinate's documented default; its type
@@ -55,6 +63,8 @@ async def run_worker(
                 listen_notify=wait,
                 # Two shutdown signals in a row stop at once; one lets running jobs finish.
                 shutdown_graceful_timeout=30,
+                # Job durations and the job's log context (id, task, queuing request).
+                worker_middleware=[observe_job],
             )
     finally:
         await runtime.engine.dispose()
@@ -89,7 +99,7 @@ def main() -> None:
         except HazardModelUnusable as exc:
             raise SystemExit(str(exc)) from exc
     log.info("worker starting", extra={"concurrency": args.concurrency, "queues": queues})
-    asyncio.run(run_worker(settings, concurrency=args.concurrency, queues=queues))
+    asyncio.run(run_worker(settings, concurrency=args.concurrency, queues=queues, http=True))
 
 
 __all__ = ["job_runtime", "main", "run_until_idle", "run_worker"]

@@ -11,6 +11,9 @@ from api.db.models import Role, User
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
 )
+# The background job being run ({"job_id": ..., "task": ...}); set by the worker around
+# each job (api/jobs/observe.py) so every log line of a job says which one it was.
+job_var: contextvars.ContextVar[dict[str, str] | None] = contextvars.ContextVar("job", default=None)
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.lib.face_templates import load_templates
+from api.lib.metrics import model_timer
 from inference.face import (
     FaceEncoding,
     FaceError,
@@ -90,7 +91,8 @@ async def encode_photo(image: bytes) -> tuple[FaceEncoding, float]:
     limiter = face_limiter()
     async with limiter:
         waited = (time.perf_counter() - queued) * 1000
-        encoding = await anyio.to_thread.run_sync(encode_face, image)
+        with model_timer("face"):
+            encoding = await anyio.to_thread.run_sync(encode_face, image)
     return encoding, waited
 
 

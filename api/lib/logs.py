@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.lib.context import request_id_var
+from api.lib.context import job_var, request_id_var
 
 access_logger = logging.getLogger("sitecheck.access")
 
@@ -36,6 +36,8 @@ class JsonFormatter(logging.Formatter):
         }
         if (rid := request_id_var.get()) is not None:
             entry["request_id"] = rid
+        if (job := job_var.get()) is not None:
+            entry.update(job)
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):
                 entry[key] = value

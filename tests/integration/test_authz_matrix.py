@@ -17,7 +17,14 @@ from tests.authz import ALL_CASES
 from tests.authz.case import Case, R, call
 from tests.factories import PASSWORD, World, unique
 
-PUBLIC_ROUTES = {("POST", "/api/auth/login"), ("GET", "/health")}
+PUBLIC_ROUTES = {
+    ("POST", "/api/auth/login"),
+    ("GET", "/health"),
+    ("GET", "/health/live"),
+    ("GET", "/health/ready"),
+    # Open like /health unless SITECHECK_METRICS_TOKEN is set (test_observability.py).
+    ("GET", "/metrics"),
+}
 
 
 def _app_routes(settings: Settings) -> set[tuple[str, str]]:

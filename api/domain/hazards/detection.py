@@ -22,6 +22,7 @@ from api.config import Settings
 from api.db.models import Hazard, Photo, Rectification
 from api.db.models.base import utcnow
 from api.domain.hazards.model_files import configured_detector
+from api.lib.metrics import model_timer
 from inference.hazard.detector import HazardDetector, HazardResult
 from inference.hazard.model import available_cores
 from inference.hazard.policy import Tiling
@@ -55,7 +56,10 @@ def _detect_blocking(jpeg: bytes, settings: Settings, tiling: Tiling | None) -> 
     # Our own stored JPEG: already decoded once in the sandboxed child, bounded to
     # 2048 px and free of metadata, so decoding it here is safe and quick.
     with Image.open(io.BytesIO(jpeg)) as img:
-        return detector(settings).detect(img.convert("RGB"), tiling=tiling)
+        rgb = img.convert("RGB")
+    model = detector(settings)
+    with model_timer("hazard"):
+        return model.detect(rgb, tiling=tiling)
 
 
 async def detect(

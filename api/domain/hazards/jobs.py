@@ -15,6 +15,7 @@ from api.db.models import Photo, Rectification, Site
 from api.db.models.base import utcnow
 from api.domain.hazards import detection
 from api.domain.hazards.services import rectification_body, resolve_verifying
+from api.jobs.observe import with_request_id
 from api.jobs.runtime import job_runtime
 from api.lib.events import defer_pending, publish
 
@@ -77,7 +78,10 @@ async def queue_detection(photo_id: uuid.UUID) -> None:
 
     task = find_task("hazards.detect")
     with contextlib.suppress(AlreadyEnqueued):
-        await task.configure(queueing_lock=f"detect:{photo_id}").defer_async(photo_id=str(photo_id))
+        # With the id of the request (or job) that asked for it, for the job's logs.
+        await task.configure(queueing_lock=f"detect:{photo_id}").defer_async(
+            **with_request_id({"photo_id": str(photo_id)})
+        )
 
 
 @blueprint.periodic(cron="*/5 * * * *")

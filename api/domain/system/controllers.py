@@ -1,19 +1,23 @@
-"""Health: is the API able to reach its database and its object store."""
+"""Health and metrics.
+
+`/health` (API.md) says whether database and storage answer. Orchestrators get it split:
+`/health/live` only says the process serves requests (a dependency outage must not get
+every replica restarted), `/health/ready` adds the schema at the migrations' head (a
+replica takes traffic only when it can serve it).
+"""
 
 from __future__ import annotations
 
-import anyio
-from litestar import Controller, Response, get
+from typing import Any
+
+from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
-from litestar.di import NamedDependency
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.domain.system.checks import check_storage, ping_database, readiness
+from api.jobs.depth import refresh_queue_depth
 from api.lib.authz import PUBLIC
-from storage.s3 import ObjectStore, StorageUnavailable
-
-# A health probe that hangs is worse than one that says "down".
-CHECK_TIMEOUT_S = 3.0
+from api.lib.errors import Unauthenticated
+from api.lib.metrics import exposition, metrics_token_ok
 
 
 class HealthController(Controller):
@@ -21,22 +25,49 @@ class HealthController(Controller):
     tags = ["system"]
 
     @get("/", opt=PUBLIC, summary="200 when database and storage answer, 503 otherwise")
-    async def health(
-        self, db_session: NamedDependency[AsyncSession], state: State
-    ) -> Response[dict[str, str]]:
+    async def health(self, state: State) -> Response[dict[str, str]]:
         result = {"status": "ok", "db": "ok", "storage": "ok"}
-        try:
-            with anyio.fail_after(CHECK_TIMEOUT_S):
-                await db_session.execute(text("SELECT 1"))
-        except Exception:
-            result["db"] = "down"
-        store: ObjectStore = state.store
-        try:
-            with anyio.fail_after(CHECK_TIMEOUT_S):
-                await store.ping()
-        except (StorageUnavailable, TimeoutError):
-            result["storage"] = "down"
+        result["db"] = await ping_database(state.engine)
+        result["storage"] = await check_storage(state.store)
         if "down" in result.values():
             result["status"] = "degraded"
             return Response(result, status_code=503)
         return Response(result, status_code=200)
+
+    @get(
+        "/live",
+        opt=PUBLIC,
+        summary="Liveness: 200 while the process serves requests; checks no dependency",
+        sync_to_thread=False,
+    )
+    def live(self) -> dict[str, str]:
+        return {"status": "ok"}
+
+    @get(
+        "/ready",
+        opt=PUBLIC,
+        summary="Readiness: 200 when database, storage and the schema (migrations at head)"
+        " are ready, 503 naming what is not",
+    )
+    async def ready(self, state: State) -> Response[dict[str, str]]:
+        ok, body = await readiness(state.engine, state.store)
+        return Response(body, status_code=200 if ok else 503)
+
+
+@get(
+    "/metrics",
+    opt=PUBLIC,
+    include_in_schema=False,
+    summary="Prometheus text format; a Bearer token when SITECHECK_METRICS_TOKEN is set",
+)
+async def metrics(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
+    if not metrics_token_ok(state.settings.metrics_token, request.headers.get("authorization")):
+        raise Unauthenticated(
+            "Metrics need the scrape token",
+            code="metrics_token_required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    # Queue depth is counted here too: under `make run` no worker process serves it.
+    await refresh_queue_depth(state.engine)
+    body, content_type = exposition()
+    return Response(body, media_type=content_type, headers={"Cache-Control": "no-store"})
