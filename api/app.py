@@ -45,6 +45,7 @@ from api.domain.system.controllers import HealthController, metrics
 from api.domain.system.pwa import pwa_file, pwa_root
 from api.jobs.queue import JobQueue, job_queue_running
 from api.lib.authz import PUBLIC, role_guard
+from api.lib.bearer import BearerOnlyMiddleware
 from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
 from api.lib.faces import warm_up_faces
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         algorithm="HS256",
         default_token_expiration=timedelta(seconds=settings.jwt_ttl_s),
         exclude_opt_key="exclude_from_auth",
+        authentication_middleware_class=BearerOnlyMiddleware,
     )
 
     @asynccontextmanager
