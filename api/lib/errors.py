@@ -8,6 +8,7 @@ Clients (the PWA outbox, integrations) branch on `code`, never on `title` or `de
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -276,6 +277,31 @@ def _connection_handler(request: Request[Any, Any, Any], exc: ConnectionError) -
     return _unexpected_handler(request, exc)
 
 
+def _leaves(group: BaseExceptionGroup[Any]) -> list[BaseException]:
+    found: list[BaseException] = []
+    for exc in group.exceptions:
+        found.extend(_leaves(exc) if isinstance(exc, BaseExceptionGroup) else [exc])
+    return found
+
+
+def _group_handler(request: Request[Any, Any, Any], group: ExceptionGroup[Any]) -> Response[Any]:
+    """A task group (work run side by side, e.g. a punch storing its selfie beside its
+    checks) wraps what failed in an ExceptionGroup; answer as for the failure itself, so
+    a store outage stays a 503 `storage_unavailable` and a bad input its own 4xx."""
+    leaves = _leaves(group)
+    handlers = {_handler_for(leaf) for leaf in leaves}
+    if len(handlers) == 1 and isinstance(leaves[0], Exception):
+        return handlers.pop()(request, leaves[0])
+    return _unexpected_handler(request, group)
+
+
+def _handler_for(exc: BaseException) -> Callable[[Request[Any, Any, Any], Any], Response[Any]]:
+    for cls in type(exc).__mro__:
+        if cls is not ExceptionGroup and cls in exception_handlers:
+            return exception_handlers[cls]
+    return _unexpected_handler
+
+
 def _unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     # A 500 is always a bug: log it whole, tell the client nothing internal.
     logger.exception("unhandled error on %s %s", request.method, request.url.path)
@@ -297,5 +323,6 @@ exception_handlers: ExceptionHandlersMap = {
     DBAPIError: _database_handler,
     PoolTimeout: _database_handler,
     ConnectionError: _connection_handler,
+    ExceptionGroup: _group_handler,
     Exception: _unexpected_handler,
 }
