@@ -342,6 +342,7 @@ async def run(stack: Stack, opts: Options) -> tuple[str, bool]:
             codes = {k: dict(v) for k, v in setup_ledger.failures.items()}
             raise SetupFailed(f"{exc}; errors {codes}") from exc
         setup_s = time.monotonic() - t0
+        print(f"seeded in {setup_s:.1f}s; the rush starts", file=sys.stderr)
         phones.ledger = ledger
         rush = Rush(phones, world, opts, rng)
 
@@ -363,6 +364,7 @@ async def run(stack: Stack, opts: Options) -> tuple[str, bool]:
         await asyncio.gather(*(op() for op in ops))
         wall_s = time.monotonic() - started
         cpu_rush = _minus(_cpu(stack), cpu_before)
+        print(f"rush done in {wall_s:.1f}s; waiting for the hazard backlog", file=sys.stderr)
 
         drained: DrainResult = await drain(stack.env, world.company_id, opts.drain_timeout_s)
         cpu_all = _minus(_cpu(stack), cpu_before)

@@ -149,10 +149,13 @@ def running_stack(*, keep: bool = False, log_level: str = "INFO") -> Iterator[St
             )
             stack.callback(_stop, api, 20.0)
             base_url = f"http://127.0.0.1:{port}"
+            started = time.monotonic()
             _wait_healthy(api, base_url, api_log, 120.0)
+            print(f"API healthy after {time.monotonic() - started:.1f}s", file=sys.stderr)
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited during start:\n{tail(worker_log)}")
             yield Stack(base_url, child_env, api.pid, worker.pid, data_dir)
+            print("stopping the API, the worker, PostGIS and S3 ...", file=sys.stderr)
     finally:
         os.environ.update(saved)
         if not keep:
