@@ -1,0 +1,52 @@
+"""The fuzz run's inputs: the OpenAPI document the live server serves, and seeds.
+
+`make test` runs a bounded, deterministic run (SITECHECK_FUZZ_EXAMPLES unset: a few
+examples per operation and mode, derandomized); `make fuzz` sets
+SITECHECK_FUZZ_EXAMPLES for a longer run with fresh randomness each time.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from schemathesis.config import SchemathesisConfig
+from schemathesis.openapi import from_url
+from schemathesis.schemas import BaseSchema
+
+from tests.factories import World
+from tests.fuzz.seeds import Seed, build_seeds
+
+# Examples per operation and generation mode in CI: with every operation that keeps the
+# whole module near two minutes on a 2-core machine.
+CI_EXAMPLES = 6
+
+
+@dataclass(frozen=True)
+class FuzzBudget:
+    examples: int
+    # Derandomized: the same examples every run (CI); otherwise new ones each time.
+    deterministic: bool
+
+
+@pytest.fixture(scope="session")
+def fuzz_budget() -> FuzzBudget:
+    raw = os.environ.get("SITECHECK_FUZZ_EXAMPLES")
+    if not raw:
+        return FuzzBudget(CI_EXAMPLES, deterministic=True)
+    return FuzzBudget(max(1, int(raw)), deterministic=False)
+
+
+@pytest.fixture
+async def fuzz_seeds(api: httpx.AsyncClient, world: World) -> dict[tuple[str, str], Seed]:
+    return await build_seeds(api, world)
+
+
+@pytest.fixture
+def served_schema(live_server: str) -> BaseSchema:
+    config = SchemathesisConfig.from_dict({"request-timeout": 30})
+    schema = from_url(f"{live_server}/schema/openapi.json", config=config)
+    schema.config.update(base_url=live_server)
+    return schema
