@@ -7,7 +7,11 @@
   beyond its queries (decode, HOG detect, landmarks, the 128-d encoding);
 * hazard check: the shipped int8 model (``default_detector``) on the shared hazard photos,
   with one onnxruntime thread, so CPU ms equals core-ms and photos/core/s can be read off;
-* the selfie's size in bytes (what S3 stores per punch).
+* photo ingest: ``storage.images`` normalising a 1600 px phone-compressed JPEG (what the
+  PWA uploads) into the stored copy and thumbnail, in its decode child (CPU read from the
+  child's /proc entry), which the API pays per inspection photo;
+* the selfie's size in bytes (what S3 stores per punch) and the photo's stored sizes;
+* peak resident memory of a process holding the face models and the hazard model.
 
 CPU time (``time.process_time``) rather than wall time: the machine is shared, and CPU
 time per item is what the capacity arithmetic needs.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import resource
 import statistics
 import time
 from collections.abc import Callable
@@ -27,6 +32,7 @@ from PIL import Image
 
 from inference.face import encode_face, warm_up
 from inference.hazard.detector import default_detector
+from storage.images import ImageWorkers
 
 REPO = Path(__file__).resolve().parents[2]
 FACES = REPO / "tests" / "data" / "faces"
@@ -42,6 +48,30 @@ def selfie(name: str, side: int = 640) -> bytes:
     buf = io.BytesIO()
     small.save(buf, format="JPEG", quality=85)
     return buf.getvalue()
+
+
+def phone_photo(path: Path, side: int = 1600) -> bytes:
+    """A photo as the PWA compresses it before upload: `side` px long side, JPEG q80."""
+    with Image.open(path) as img:
+        rgb = img.convert("RGB")
+    scale = side / max(rgb.size)
+    big = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)))
+    buf = io.BytesIO()
+    big.save(buf, format="JPEG", quality=80)
+    return buf.getvalue()
+
+
+def child_cpu_s(pids: list[int]) -> float:
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def cpu_ms(work: Callable[[], object], rounds: int) -> list[float]:
@@ -77,6 +107,24 @@ def main() -> int:
         cpu_ms(lambda: encode_face(selfies[next(turn) % 2]), args.rounds),
     )
 
+    print(f"peak RSS with the face models: {rss_mb():.0f} MB")
+
+    workers = ImageWorkers(1)
+    upload = phone_photo(HAZARD_PHOTOS[0])
+    stored = workers.process(upload)  # starts the child
+    pids = workers.idle_pids()
+    print(
+        f"photo upload {len(upload)} bytes -> stored {len(stored.full.data)}"
+        f" + thumbnail {len(stored.thumb.data)} bytes"
+    )
+    samples = []
+    for _ in range(args.rounds):
+        before = child_cpu_s(pids)
+        workers.process(upload)
+        samples.append((child_cpu_s(pids) - before) * 1000)
+    report("photo ingest (1600 px, child)", samples)
+    workers.close()
+
     detector = default_detector(threads=1)
     photos = []
     for path in HAZARD_PHOTOS:
@@ -88,6 +136,7 @@ def main() -> int:
         "hazard check (int8 480, 1 thread)",
         cpu_ms(lambda: detector.detect(photos[next(turn) % len(photos)]), args.rounds),
     )
+    print(f"peak RSS with face and hazard models: {rss_mb():.0f} MB")
     print(f"load average after {os.getloadavg()[0]:.2f} (1 min)")
     return 0
 

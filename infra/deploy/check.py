@@ -416,6 +416,11 @@ def check_k8s(deploy_dir: Path, facts: AppFacts, report: Report) -> None:
                     where,
                     f"proxy-body-size {limit!r} differs from the app's {facts.body_limit} bytes",
                 )
+    if "Ingress" in kinds and not secret.get("SITECHECK_METRICS_TOKEN"):
+        # The Ingress forwards every path, /metrics included: only the token guards it.
+        report.add(
+            "k8s", "the Ingress exposes /metrics but the Secret sets no SITECHECK_METRICS_TOKEN"
+        )
     scaled = {
         doc["spec"]["scaleTargetRef"]["name"]
         for _, doc in docs

@@ -129,6 +129,13 @@ BROKEN = [
         id="k8s-required-setting-missing",
     ),
     pytest.param(
+        "k8s/secret.template.yaml",
+        "  SITECHECK_METRICS_TOKEN: <random token>\n",
+        "",
+        "exposes /metrics but the Secret sets no SITECHECK_METRICS_TOKEN",
+        id="k8s-metrics-without-token",
+    ),
+    pytest.param(
         "k8s/kustomization.yaml",
         "  - pdb.yaml\n",
         "",
