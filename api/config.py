@@ -274,6 +274,10 @@ class Settings:
     # containers set the host to 0.0.0.0 so the orchestrator can probe them.
     worker_http_port: int = 9101
     worker_http_host: str = "127.0.0.1"
+    # Seconds without a heartbeat before a worker counts as dead and its running jobs go
+    # back to the queue (a worker killed mid-inference). Heartbeats every third of it;
+    # 30 s rides out a long GC pause or a busy node without running a job twice.
+    job_stalled_s: int = 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -297,6 +301,9 @@ class Settings:
         if not 1 <= max_samples <= 20:
             raise ConfigError("SITECHECK_FACE_MAX_SAMPLES must be within 1..20")
         auth_cache_s = _int(env, "SITECHECK_AUTH_CACHE_S", 5)
+        job_stalled_s = _int(env, "SITECHECK_JOB_STALLED_S", 30)
+        if not 3 <= job_stalled_s <= 3600:
+            raise ConfigError("SITECHECK_JOB_STALLED_S must be within 3..3600")
         if not 0 <= auth_cache_s <= 300:
             raise ConfigError("SITECHECK_AUTH_CACHE_S must be within 0..300")
         return cls(
@@ -319,6 +326,7 @@ class Settings:
             audit_retention_days=retention,
             db_pool_size=_int(env, "SITECHECK_DB_POOL_SIZE", 20),
             auth_cache_s=auth_cache_s,
+            job_stalled_s=job_stalled_s,
             **_photo_settings(env),
             **_attendance_settings(env),
             face_key=_face_key(env),

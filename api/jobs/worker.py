@@ -14,6 +14,7 @@ from typing import cast
 from api.config import Settings
 from api.domain.hazards.model_check import HazardModelUnusable, load_detector
 from api.jobs.app import job_app, job_app_open
+from api.jobs.housekeeping import stalled_jobs_requeued
 from api.jobs.http import worker_http_server
 from api.jobs.observe import observe_job
 from api.jobs.runtime import JobRuntime, job_runtime, set_job_runtime
@@ -53,6 +54,10 @@ async def run_worker(
                 await stack.enter_async_context(job_app_open(settings.database_url))
             if http:
                 stack.enter_context(worker_http_server(settings, runtime))
+            if wait:
+                await stack.enter_async_context(
+                    stalled_jobs_requeued(job_app, settings.job_stalled_s)
+                )
             await job_app.run_worker_async(
                 concurrency=concurrency,
                 # None means every queue (procrastinate's documented default; its type
@@ -63,6 +68,10 @@ async def run_worker(
                 listen_notify=wait,
                 # Two shutdown signals in a row stop at once; one lets running jobs finish.
                 shutdown_graceful_timeout=30,
+                # A killed worker's jobs are re-queued once it has missed about three
+                # heartbeats (api/jobs/housekeeping.py).
+                update_heartbeat_interval=settings.job_stalled_s / 3,
+                stalled_worker_timeout=settings.job_stalled_s,
                 # Job durations and the job's log context (id, task, queuing request).
                 worker_middleware=[observe_job],
             )
