@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 LOOP_RESPONSE_S = 5.0
 
 
+class WorkerHttpUnavailable(RuntimeError):
+    """The configured host/port cannot be bound; the message says what to change."""
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     # Closing must not wait for a probe that waits for the (closing) loop.
@@ -151,12 +155,15 @@ def worker_http_server(settings: Settings, runtime: JobRuntime) -> Iterator[int 
     if settings.worker_http_port == 0:
         yield None
         return
-    server = _Server(
-        (settings.worker_http_host, settings.worker_http_port),
-        asyncio.get_running_loop(),
-        runtime,
-        settings.metrics_token,
-    )
+    address = (settings.worker_http_host, settings.worker_http_port)
+    try:
+        server = _Server(address, asyncio.get_running_loop(), runtime, settings.metrics_token)
+    except OSError as exc:
+        # Typically a second worker process on the same host with the default port.
+        raise WorkerHttpUnavailable(
+            f"worker HTTP endpoint cannot listen on {address[0]}:{address[1]} ({exc.strerror});"
+            " give each worker process its own SITECHECK_WORKER_HTTP_PORT, or 0 for none"
+        ) from exc
     thread = threading.Thread(target=server.serve_forever, name="worker-http", daemon=True)
     thread.start()
     port = int(server.server_address[1])

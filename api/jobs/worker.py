@@ -15,7 +15,7 @@ from api.config import Settings
 from api.domain.hazards.model_check import HazardModelUnusable, load_detector
 from api.jobs.app import job_app, job_app_open
 from api.jobs.housekeeping import stalled_jobs_requeued
-from api.jobs.http import worker_http_server
+from api.jobs.http import WorkerHttpUnavailable, worker_http_server
 from api.jobs.observe import observe_job
 from api.jobs.runtime import JobRuntime, job_runtime, set_job_runtime
 from api.lib.logs import configure_logging
@@ -108,7 +108,10 @@ def main() -> None:
         except HazardModelUnusable as exc:
             raise SystemExit(str(exc)) from exc
     log.info("worker starting", extra={"concurrency": args.concurrency, "queues": queues})
-    asyncio.run(run_worker(settings, concurrency=args.concurrency, queues=queues, http=True))
+    try:
+        asyncio.run(run_worker(settings, concurrency=args.concurrency, queues=queues, http=True))
+    except WorkerHttpUnavailable as exc:
+        raise SystemExit(str(exc)) from exc
 
 
 __all__ = ["job_runtime", "main", "run_until_idle", "run_worker"]

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
@@ -64,6 +65,28 @@ def upload_route(max_file_bytes: int) -> dict[str, Any]:
         "request_max_body_size": max_file_bytes + MULTIPART_OVERHEAD,
         "exception_handlers": {RequestEntityTooLarge: too_large_handler},
     }
+
+
+# The most SITECHECK_MAX_UPLOAD_MB may be (api/config.py).
+LARGEST_CONFIGURABLE_UPLOAD = 200 * 1024 * 1024
+
+
+async def _declared_size_guard(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
+    # Guards run before the body is read: a declared length over the configured cap is
+    # refused at once instead of after reading up to the route's (largest) limit.
+    declared = connection.headers.get("content-length", "")
+    cap = connection.app.state.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    if declared.isdigit() and int(declared) > cap:
+        raise FileTooLarge(f"the upload may be at most {cap // (1024 * 1024)} MB")
+
+
+def configured_upload_route() -> dict[str, Any]:
+    """For uploads capped by SITECHECK_MAX_UPLOAD_MB (photos, scan images, face samples).
+    Routes are declared at import, settings read at start: the route takes the largest
+    cap a deployment may set, and a guard holds a declared Content-Length to the
+    configured one before anything is read (a body without a length is counted while
+    it streams, up to the route limit, and `read_upload` holds the file part)."""
+    return {**upload_route(LARGEST_CONFIGURABLE_UPLOAD), "guards": [_declared_size_guard]}
 
 
 async def read_upload(upload: UploadFile | None, max_bytes: int, part: str = "file") -> bytes:

@@ -4,8 +4,10 @@ counted, a job's log lines say which job (and which request) they belong to."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
+import socket
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from prometheus_client import REGISTRY
 
 from api.config import ConfigError, Settings
 from api.jobs.app import job_app
+from api.jobs.http import WorkerHttpUnavailable, worker_http_server
 from api.jobs.observe import REQUEST_ID_KWARG, observe_job, with_request_id
 from api.lib.context import job_var, request_id_var
 from api.lib.logs import JsonFormatter
@@ -218,3 +221,21 @@ def test_observability_settings() -> None:
     ):
         with pytest.raises(ConfigError):
             Settings.from_env({**BASE_ENV, **bad})
+
+
+async def test_worker_http_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        settings = dataclasses.replace(
+            Settings.from_env(BASE_ENV), worker_http_port=port, worker_http_host="127.0.0.1"
+        )
+        with (
+            pytest.raises(WorkerHttpUnavailable, match="SITECHECK_WORKER_HTTP_PORT"),
+            worker_http_server(settings, runtime=None),  # type: ignore[arg-type]
+        ):
+            pass
+    off = dataclasses.replace(settings, worker_http_port=0)
+    with worker_http_server(off, runtime=None) as bound:  # type: ignore[arg-type]
+        assert bound is None

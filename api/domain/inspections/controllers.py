@@ -29,11 +29,7 @@ from api.lib.errors import Invalid
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 from api.lib.photos import Ingested, PhotoMeta, get_visible_photo, ingest_photo, photo_body
-from api.lib.uploads import parse_meta, read_upload, upload_route
-
-# The upload cap is a setting; routes are declared at import, so they take the largest
-# cap a deployment may set and the handler holds the file to the configured one.
-ROUTE_MAX_UPLOAD = 200 * 1024 * 1024
+from api.lib.uploads import configured_upload_route, parse_meta, read_upload
 
 UPLOAD_DESCRIPTION = (
     "Multipart: `file` (JPEG, PNG, WebP, HEIC/HEIF or AVIF; the type is read from the "
@@ -126,7 +122,7 @@ class InspectionController(Controller):
         responses={200: ResponseSpec(data_container=PhotoOut, description="Replay")},
         summary="Upload a photo into an inspection",
         description=UPLOAD_DESCRIPTION,
-        **upload_route(ROUTE_MAX_UPLOAD),
+        **configured_upload_route(),
     )
     async def upload(
         self,
@@ -153,7 +149,7 @@ class PhotoController(Controller):
         responses={200: ResponseSpec(data_container=PhotoOut, description="Replay")},
         summary="Upload a photo to attach later (to a defect, receipt or rectification)",
         description=UPLOAD_DESCRIPTION.replace("`{id,", "`{id, site_id,"),
-        **upload_route(ROUTE_MAX_UPLOAD),
+        **configured_upload_route(),
     )
     async def upload(
         self,

@@ -15,6 +15,7 @@ from api.domain.people import face_services
 from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
 from api.lib.authz import allow_tenant_roles
 from api.lib.context import Actor
+from api.lib.uploads import configured_upload_route
 
 
 class FaceController(Controller):
@@ -35,6 +36,7 @@ class FaceController(Controller):
             "face_mismatch (the sample is not the person already enrolled). Repeating adds "
             "a sample; at the limit the oldest is replaced. The photo is not kept."
         ),
+        **configured_upload_route(),
     )
     async def enrol(
         self,

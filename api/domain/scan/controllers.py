@@ -16,10 +16,7 @@ from api.domain.scan import services
 from api.domain.scan.services import Decoded
 from api.lib.authz import allow_tenant_roles
 from api.lib.deps import provide_actor
-from api.lib.uploads import read_upload, upload_route
-
-# Declared at import; the handler holds the image to the configured upload cap.
-ROUTE_MAX_UPLOAD = 200 * 1024 * 1024
+from api.lib.uploads import configured_upload_route, read_upload
 
 
 @dataclass
@@ -43,7 +40,7 @@ class ScanController(Controller):
             "Tilted, small and slightly blurred labels read. 413 `file_too_large`/"
             "`image_too_large`, 422 `image_invalid`."
         ),
-        **upload_route(ROUTE_MAX_UPLOAD),
+        **configured_upload_route(),
     )
     async def decode(
         self, request: Request[Any, Any, Any], data: MultipartBody[DecodeForm]
