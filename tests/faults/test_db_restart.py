@@ -18,6 +18,7 @@ from tests import punching
 from tests.factories import World
 from tests.faults.clients import Outcome, send_until_stored
 from tests.faults.stack import FaultStack
+from tests.hazard_photos import BUS
 
 CLIENTS = 3
 ITEMS_PER_CLIENT = 8
@@ -93,6 +94,8 @@ async def test_postgres_restart_mid_run(
                 outcomes.append(await scan())
             await anyio.sleep(0.4)
 
+    # A worker rides out the outage too: jobs queued after it are still run.
+    job_worker = await anyio.to_thread.run_sync(fault_stack.start_worker)
     health_during: list[tuple[int, dict[str, Any]]] = []
     async with anyio.create_task_group() as tg:
         for n in range(CLIENTS):
@@ -118,6 +121,22 @@ async def test_postgres_restart_mid_run(
     assert seen <= {(201, None), (200, None), (503, "db_unavailable")}, seen
     # Nobody hung or lost the connection: the API stayed up and answered.
     assert not [o for o in outcomes if o.errors], [o.errors for o in outcomes if o.errors]
+
+    photo = await fault_api.post(
+        "/api/photos",
+        files={"file": ("bus.jpg", BUS.read_bytes(), "image/jpeg")},
+        data={"meta": json.dumps({"id": str(uuid.uuid4()), "site_id": site})},
+        headers=admin,
+        timeout=30,
+    )
+    assert photo.status_code == 201, photo.text
+    with anyio.fail_after(60):
+        while (await fault_api.get(f"/api/photos/{photo.json()['id']}", headers=admin)).json()[
+            "hazard"
+        ]["status"] == "pending":
+            assert job_worker.alive, job_worker.tail()
+            await anyio.sleep(0.2)
+    assert job_worker.alive, job_worker.tail()
 
     async with fault_engine.connect() as conn:
         for table, wanted in ids.items():
