@@ -3,7 +3,8 @@
 Liveness ("is this process worth keeping") never calls these: a database outage must
 not make an orchestrator restart every replica. Readiness ("send it traffic / let it
 take jobs") does: database, object store, and the schema at the migrations' head (a
-replica of a newer release must not serve against an older schema, nor the reverse).
+replica of a newer release must not serve against an older schema; an older replica
+against a newer schema is the normal middle of a rolling deploy and stays ready).
 """
 
 from __future__ import annotations
@@ -93,7 +94,14 @@ async def readiness(engine: AsyncEngine, store: ObjectStore) -> tuple[bool, dict
 
         tg.start_soon(db)
         tg.start_soon(storage)
-    ready = all(result[k] == "ok" for k in ("db", "storage", "migrations"))
+    # "ahead" stays ready: a rolling deploy migrates first (the release job), and the
+    # old replicas must keep serving until the new ones are ready; migrations are
+    # written to be compatible with the release before (expand, then contract).
+    ready = (
+        result["db"] == "ok"
+        and result["storage"] == "ok"
+        and result["migrations"] in ("ok", "ahead")
+    )
     if not ready:
         result["status"] = "unavailable"
     return ready, result
