@@ -226,6 +226,18 @@ def _http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     )
 
 
+def _undecodable_handler(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    # Bytes that are not UTF-8 where text was expected, e.g. a multipart part sent
+    # without a filename (so read as a text field) holding a photo: a client error.
+    return problem_response(
+        400,
+        "invalid_encoding",
+        "Text that is not UTF-8",
+        "A text field or part is not valid UTF-8; send files as parts with a filename.",
+        instance=request.url.path,
+    )
+
+
 def _image_handler(request: Request[Any, Any, Any], exc: ImageError) -> Response[Any]:
     # The pipeline's own vocabulary (image_invalid, image_too_large, image_timeout).
     return problem_response(
@@ -319,6 +331,7 @@ exception_handlers: ExceptionHandlersMap = {
     ValidationException: _validation_handler,
     HTTPException: _http_handler,
     ImageError: _image_handler,
+    UnicodeDecodeError: _undecodable_handler,
     StorageUnavailable: _storage_handler,
     DBAPIError: _database_handler,
     PoolTimeout: _database_handler,

@@ -17,6 +17,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import anyio.to_thread
@@ -31,6 +32,7 @@ from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Invalid
+from api.lib.openapi_docs import REQUIRED_PART
 from api.lib.qr import fresh_codes
 from api.lib.spreadsheets import RowError, RowReader, Table, normalise_header, read_table
 from api.lib.uploads import read_upload
@@ -285,7 +287,7 @@ class ImportForm:
     """A spreadsheet (`file`: XLSX or CSV) and the site its rows go to when they do not
     name one themselves."""
 
-    file: UploadFile | None = None
+    file: UploadFile | None = dataclass_field(default=None, metadata=REQUIRED_PART)
     site_id: str | None = None
 
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import anyio.to_thread
-from litestar import Response
+from litestar import MediaType, Response
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -47,7 +47,8 @@ async def sheet_response(labels: Sequence[Label], title: str) -> Response[bytes]
     page = await anyio.to_thread.run_sync(label_sheet_html, labels, title)
     return Response(
         page.encode(),
-        media_type="text/html; charset=utf-8",
+        # Litestar adds "; charset=utf-8" to text/* itself (naming it here doubled it).
+        media_type=MediaType.HTML,
         headers={"Content-Security-Policy": LABEL_CSP, "Cache-Control": "private, no-store"},
     )
 

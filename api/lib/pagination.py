@@ -18,9 +18,13 @@ class PageParams:
     offset: int
 
 
+# PostgreSQL's OFFSET is a bigint: a larger number was a 500 (found by the fuzzer).
+MAX_OFFSET = 2**31 - 1
+
+
 def provide_page(
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 

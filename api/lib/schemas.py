@@ -18,5 +18,6 @@ LoginAttempt = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern
 Phone = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]+$")]
 
 Limit = Annotated[int, msgspec.Meta(ge=1, le=500)]
-Offset = Annotated[int, msgspec.Meta(ge=0)]
+# Bounded: PostgreSQL's OFFSET is a bigint, and a larger number was a 500.
+Offset = Annotated[int, msgspec.Meta(ge=0, le=2**31 - 1)]
 DEFAULT_LIMIT = 50

@@ -46,7 +46,24 @@ async def fuzz_seeds(api: httpx.AsyncClient, world: World) -> dict[tuple[str, st
 
 @pytest.fixture
 def served_schema(live_server: str) -> BaseSchema:
-    config = SchemathesisConfig.from_dict({"request-timeout": 30})
+    config = SchemathesisConfig.from_dict(
+        {
+            "request-timeout": 30,
+            # Unknown query parameters are ignored, as by most HTTP APIs (Litestar's
+            # default); invalid values of the declared ones are still sent.
+            "generation": {"allow-extra-parameters": False},
+            "checks": {
+                # Schema-valid input may still break a rule the schema cannot say (an
+                # unknown IANA timezone, `until` before `since`, a reason a rejected
+                # delivery needs): the API answers those 422 (API.md), not 2xx. Likewise
+                # an upload whose bytes are not a type it takes (415): the document can
+                # only say "binary".
+                "positive_data_acceptance": {
+                    "expected-statuses": ["2xx", "3xx", 401, 403, 404, 409, 415, 422, 429]
+                },
+            },
+        }
+    )
     schema = from_url(f"{live_server}/schema/openapi.json", config=config)
     schema.config.update(base_url=live_server)
     return schema

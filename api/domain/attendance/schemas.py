@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Annotated, Any
 
@@ -12,6 +12,7 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from api.db.models import PunchKind, PunchStatus
+from api.lib.openapi_docs import REQUIRED_PART
 
 DeviceId = Annotated[
     str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
@@ -41,8 +42,8 @@ class PunchMeta(msgspec.Struct, forbid_unknown_fields=True):
 class PunchForm:
     """multipart/form-data: `meta` (a JSON string, see PunchMeta) and `selfie` (image)."""
 
-    meta: str | None = None
-    selfie: UploadFile | None = None
+    meta: str | None = field(default=None, metadata=REQUIRED_PART)
+    selfie: UploadFile | None = field(default=None, metadata=REQUIRED_PART)
 
 
 class PunchOut(msgspec.Struct):

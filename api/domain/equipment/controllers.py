@@ -12,7 +12,7 @@ import uuid
 from typing import Annotated
 
 import anyio.to_thread
-from litestar import Controller, Response, get, patch, post
+from litestar import Controller, MediaType, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
@@ -118,6 +118,7 @@ class EquipmentController(Controller):
     @get(
         "/labels.html",
         opt=allow(*REGISTRARS),
+        media_type=MediaType.HTML,
         summary="A print-ready A4 sheet of labels: a site's active items, or the ids given",
     )
     async def label_sheet(
@@ -143,6 +144,7 @@ class EquipmentController(Controller):
     @get(
         "/export.xlsx",
         opt=allow(*EXPORTERS),
+        media_type=XLSX,
         summary="The ledger as an XLSX file (one site, or every site the caller sees)",
     )
     async def export(

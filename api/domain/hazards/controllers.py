@@ -108,6 +108,7 @@ class HazardController(Controller):
         "/export",
         opt=allow(*services.REVIEWERS),
         summary="Reviewed photos as a YOLO dataset (zip) for retraining",
+        media_type="application/zip",
         description=(
             "images/, labels/ (`class cx cy w h`, normalised), data.yaml, README.txt, "
             "manifest.csv. Newest reviews first; `limit` 1..1000 (default 200), 422 "

@@ -182,6 +182,8 @@ class PhotoController(Controller):
         "/{photo_id:uuid}/file",
         opt=allow_tenant_roles(),
         summary="Redirect to a short-lived link to the image (rights checked first)",
+        # What it answers: a 307 to the presigned link (the document said 200).
+        status_code=307,
     )
     async def file(
         self,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
 from litestar.datastructures import UploadFile
+
+from api.lib.openapi_docs import REQUIRED_PART
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
@@ -29,8 +31,8 @@ class PhotoForm:
     """A photo upload: the image `file` and a JSON `meta` string (api/lib/photos.PhotoMeta).
     Both optional here so a missing part gets its own clear 400, not a shape error."""
 
-    file: UploadFile | None = None
-    meta: str | None = None
+    file: UploadFile | None = field(default=None, metadata=REQUIRED_PART)
+    meta: str | None = field(default=None, metadata=REQUIRED_PART)
 
 
 class HazardOut(msgspec.Struct):

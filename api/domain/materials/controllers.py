@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, MediaType, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
@@ -98,6 +98,7 @@ class BatchController(Controller):
     @get(
         "/labels.html",
         opt=allow(*REGISTRARS),
+        media_type=MediaType.HTML,
         summary="A print-ready A4 sheet of a site's batch labels (or of the ids given)",
     )
     async def label_sheet(

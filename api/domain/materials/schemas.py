@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 import msgspec
 from litestar.datastructures import UploadFile
 
+from api.lib.openapi_docs import REQUIRED_PART
 from api.lib.schemas import Name
 
 _PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
@@ -78,7 +79,7 @@ class CertificateForm:
     """The certificate `file` (PDF, or a photo of it) and its optional `expires_on`
     (YYYY-MM-DD). Both optional here so a missing part gets its own clear 400."""
 
-    file: UploadFile | None = None
+    file: UploadFile | None = field(default=None, metadata=REQUIRED_PART)
     expires_on: str | None = None
 
 

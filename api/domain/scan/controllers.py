@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -16,6 +16,7 @@ from api.domain.scan import services
 from api.domain.scan.services import Decoded
 from api.lib.authz import allow_tenant_roles
 from api.lib.deps import provide_actor
+from api.lib.openapi_docs import REQUIRED_PART
 from api.lib.uploads import configured_upload_route, read_upload
 
 
@@ -23,7 +24,7 @@ from api.lib.uploads import configured_upload_route, read_upload
 class DecodeForm:
     """A photo (`image`) with one or more QR labels in it."""
 
-    image: UploadFile | None = None
+    image: UploadFile | None = field(default=None, metadata=REQUIRED_PART)
 
 
 class ScanController(Controller):

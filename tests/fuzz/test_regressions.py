@@ -1,0 +1,79 @@
+"""Bugs the fuzzer found, each pinned against the real server."""
+
+from __future__ import annotations
+
+import httpx
+
+from api.db.models import Role
+from tests.factories import World
+
+
+async def test_offset_beyond_bigint_is_a_400_not_a_500(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    headers = world.headers(world.a.users[Role.ADMIN])
+    for path in ("/api/rectifications", "/api/sites", "/api/audit"):
+        response = await api.get(path, params={"offset": str(10**24)}, headers=headers)
+        assert response.status_code == 400, (path, response.text)
+        assert response.json()["code"] == "validation_error"
+
+
+async def test_binary_part_without_filename_is_a_400_not_a_500(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    # A part with no filename is read as text; a JPEG's bytes are not UTF-8.
+    boundary = "fuzzboundary"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="image"\r\n\r\n'.encode()
+        + b"\xff\xd8\xff\xe0 not text"
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = await api.post(
+        "/api/scan/decode",
+        content=body,
+        headers={
+            **world.headers(world.a.users[Role.ADMIN]),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+    assert response.status_code == 400, response.text
+    assert response.json()["code"] == "invalid_encoding"
+
+
+async def test_text_downloads_name_their_charset_once(api: httpx.AsyncClient, world: World) -> None:
+    headers = world.headers(world.a.users[Role.ADMIN])
+    site = str(world.a.site.id)
+    sheet = await api.get("/api/equipment/labels.html", params={"site_id": site}, headers=headers)
+    export = await api.get(
+        "/api/attendance/export",
+        params={"site_id": site, "from": "2026-11-01", "to": "2026-11-20"},
+        headers=headers,
+    )
+    assert sheet.headers["content-type"] == "text/html; charset=utf-8"
+    assert export.headers["content-type"] == "text/csv; charset=utf-8"
+
+
+async def test_document_says_what_the_server_does(api: httpx.AsyncClient) -> None:
+    doc = (await api.get("/schema/openapi.json")).json()
+    paths, schemas = doc["paths"], doc["components"]["schemas"]
+    assert not [p for p in paths if p.startswith("/schema")]
+    # Problem JSON for failures, on every operation that needs a token.
+    me = paths["/api/me"]["get"]["responses"]
+    assert set(me) >= {"200", "400", "401", "403"}
+    assert "application/problem+json" in me["401"]["content"]
+    # Public probes need no token; everything else keeps the app-wide JWT requirement.
+    assert paths["/health"]["get"]["security"] == [{}]
+    assert "security" not in paths["/api/me"]["get"]
+    # What the handlers really answer.
+    assert "307" in paths["/api/photos/{photo_id}/file"]["get"]["responses"]
+    export = paths["/api/attendance/export"]["get"]["responses"]["200"]["content"]
+    assert {"text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"} <= set(
+        export
+    )
+    # Bodies that refuse unknown fields, required upload parts, a time of day, and
+    # constrained list items.
+    assert schemas["SiteIn"]["additionalProperties"] is False
+    assert set(schemas["PhotoForm"]["required"]) == {"file", "meta"}
+    assert schemas["PhotoForm"]["properties"]["file"]["format"] == "binary"
+    assert schemas["SiteOut"]["properties"]["shift_start"].get("format") != "duration"
+    assert schemas["WebhookIn"]["properties"]["kinds"]["items"]["pattern"]
