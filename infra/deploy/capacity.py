@@ -39,25 +39,15 @@ FACES = REPO / "tests" / "data" / "faces"
 HAZARD_PHOTOS = [REPO.parent / "shared" / "data" / "hazard" / n for n in ("bus.jpg", "zidane.jpg")]
 
 
-def selfie(name: str, side: int = 640) -> bytes:
-    """The photo scaled to `side` px on its long side, JPEG q85 (what the PWA uploads)."""
-    with Image.open(FACES / f"{name}.jpg") as img:
-        rgb = img.convert("RGB")
-    scale = side / max(rgb.size)
-    small = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)))
-    buf = io.BytesIO()
-    small.save(buf, format="JPEG", quality=85)
-    return buf.getvalue()
-
-
-def phone_photo(path: Path, side: int = 1600) -> bytes:
-    """A photo as the PWA compresses it before upload: `side` px long side, JPEG q80."""
+def as_pwa_sends(path: Path, side: int, quality: int) -> bytes:
+    """The photo scaled to `side` px on its long side and saved as JPEG, as the PWA does
+    before upload: selfies at 640 px q85 (pwa/src/screens/punch.ts), photos ~1600 px."""
     with Image.open(path) as img:
         rgb = img.convert("RGB")
     scale = side / max(rgb.size)
-    big = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)))
+    scaled = rgb.resize((round(rgb.width * scale), round(rgb.height * scale)))
     buf = io.BytesIO()
-    big.save(buf, format="JPEG", quality=80)
+    scaled.save(buf, format="JPEG", quality=quality)
     return buf.getvalue()
 
 
@@ -99,7 +89,7 @@ def main() -> int:
     print(f"cpus {os.cpu_count()}  load average {os.getloadavg()[0]:.2f} (1 min)")
 
     warm_up(1)
-    selfies = [selfie("obama2"), selfie("obama3")]
+    selfies = [as_pwa_sends(FACES / f"{n}.jpg", 640, 85) for n in ("obama2", "obama3")]
     print(f"selfie bytes (640 px, q85): {', '.join(str(len(s)) for s in selfies)}")
     turn = iter(range(10**9))
     report(
@@ -110,7 +100,7 @@ def main() -> int:
     print(f"peak RSS with the face models: {rss_mb():.0f} MB")
 
     workers = ImageWorkers(1)
-    upload = phone_photo(HAZARD_PHOTOS[0])
+    upload = as_pwa_sends(HAZARD_PHOTOS[0], 1600, 80)
     stored = workers.process(upload)  # starts the child
     pids = workers.idle_pids()
     print(
