@@ -411,7 +411,7 @@ async def run(stack: Stack, opts: Options) -> tuple[str, bool]:
             f"{os.cpu_count()} cores, load average before {_load(load_before)}, "
             f"after {_load(load_after)}",
         ),
-        ("setup (seed via the API, logins, face enrolment)", f"{setup_s:.1f} s"),
+        ("setup (seed via the API, face enrolment)", f"{setup_s:.1f} s"),
         ("rush wall time", f"{wall_s:.1f} s"),
         (
             "throughput",
