@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import json
 import logging
 import re
 import sys
@@ -358,17 +359,32 @@ def k8s_documents(k8s_dir: Path) -> Iterator[tuple[str, dict[str, Any]]]:
             yield f"k8s/{path.name}#{index}", doc
 
 
+_schema_errors: dict[str, str | None] = {}
+
+
+def schema_error(doc: Mapping[str, Any]) -> str | None:
+    """kubernetes-validate's strict verdict on one document. Remembered per document
+    content: it reads its JSON schemas from disk on every call, and the tests check the
+    same unchanged manifests once per broken copy."""
+    key = json.dumps(doc, sort_keys=True, default=str)
+    if key not in _schema_errors:
+        try:
+            kubernetes_validate.validate(dict(doc), K8S_VERSION, strict=True)
+            _schema_errors[key] = None
+        except kubernetes_validate.ValidationError as exc:
+            at = "/".join(str(p) for p in exc.path) or "(top)"
+            _schema_errors[key] = f"kubernetes-validate --strict: {at}: {exc.message}"
+        except kubernetes_validate.SchemaNotFoundError as exc:
+            _schema_errors[key] = str(exc.message)
+    return _schema_errors[key]
+
+
 def check_k8s(deploy_dir: Path, facts: AppFacts, report: Report) -> None:
     k8s_dir = deploy_dir / "k8s"
     docs = list(k8s_documents(k8s_dir))
     for where, doc in docs:
-        try:
-            kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
-        except kubernetes_validate.ValidationError as exc:
-            at = "/".join(str(p) for p in exc.path) or "(top)"
-            report.add(where, f"kubernetes-validate --strict: {at}: {exc.message}")
-        except kubernetes_validate.SchemaNotFoundError as exc:
-            report.add(where, exc.message)
+        if error := schema_error(doc):
+            report.add(where, error)
         _k8s_secret_text(where, doc, report)
     _kustomization(k8s_dir, report)
 
