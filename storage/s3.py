@@ -86,9 +86,19 @@ class ObjectStore:
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
             if status != 404:
                 raise StorageUnavailable(str(exc)) from exc
-            self.client.create_bucket(Bucket=self.bucket)
+            self._create_bucket()
         except BotoCoreError as exc:
             raise StorageUnavailable(str(exc)) from exc
+
+    def _create_bucket(self) -> None:
+        try:
+            self.client.create_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            # API replicas starting together all see 404 and all try to create it; the
+            # losers of that race find it made by the winner (same credentials), which is
+            # what they wanted. Anything else (taken by another account) stays an error.
+            if exc.response.get("Error", {}).get("Code") != "BucketAlreadyOwnedByYou":
+                raise StorageUnavailable(str(exc)) from exc
 
     async def ensure_bucket(self) -> None:
         await anyio.to_thread.run_sync(self.ensure_bucket_sync)

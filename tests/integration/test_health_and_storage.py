@@ -70,3 +70,12 @@ async def test_refusals_carry_request_id_and_security_headers(api: httpx.AsyncCl
     assert response.status_code == 401
     assert response.headers["x-request-id"] == "probe-1"
     assert response.headers["x-content-type-options"] == "nosniff"
+
+
+async def test_replicas_starting_together_create_the_bucket_once(settings: Settings) -> None:
+    # Every replica's start-up ensures the bucket; racing on a fresh one must not stop any.
+    bucket = f"race-{uuid.uuid4().hex[:12]}"
+    stores = [ObjectStore(dataclasses.replace(settings.s3, bucket=bucket)) for _ in range(8)]
+    await asyncio.gather(*(store.ensure_bucket() for store in stores))
+    await stores[0].ping()
+    stores[0].client.delete_bucket(Bucket=bucket)
