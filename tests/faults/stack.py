@@ -80,6 +80,7 @@ class FaultStack:
         self.services = EmbeddedStack(data_dir / "services")
         self.extra_env = dict(env)
         self.env: dict[str, str] = {}
+        self.child_env: dict[str, str] = {}
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.api: Child | None = None
