@@ -315,6 +315,7 @@ class Settings:
                 bucket=env.get("S3_BUCKET") or "sitecheck",
                 region=env.get("S3_REGION") or "us-east-1",
                 path_style=env.get("S3_PATH_STYLE", "true").lower() != "false",
+                public_endpoint_url=env.get("S3_PUBLIC_ENDPOINT_URL") or None,
             ),
             jwt_secret=secret,
             jwt_ttl_s=_int(env, "SITECHECK_JWT_TTL_S", 14 * 3600),

@@ -8,7 +8,7 @@ URLs that expire.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -37,6 +37,9 @@ class S3Settings:
     region: str = "us-east-1"
     # Local stores (SeaweedFS, MinIO) have no per-bucket DNS names.
     path_style: bool = True
+    # Where phones reach the store, when that differs from where the API does (an
+    # internal service name behind a public host): presigned links are signed for it.
+    public_endpoint_url: str | None = None
     connect_timeout_s: float = 3.0
     read_timeout_s: float = 20.0
     max_attempts: int = 3
@@ -68,6 +71,12 @@ class ObjectStore:
         self.settings = settings
         self.bucket = settings.bucket
         self.client = client or make_client(settings)
+        # Signing is local: a second client that never opens a connection.
+        self._signer = (
+            make_client(replace(settings, endpoint_url=settings.public_endpoint_url))
+            if settings.public_endpoint_url
+            else self.client
+        )
 
     async def _run(self, fn: Any, /, **kwargs: Any) -> Any:
         def call() -> Any:
@@ -134,7 +143,7 @@ class ObjectStore:
 
     def presigned_get_url(self, key: str, expires_s: int = DEFAULT_PRESIGN_SECONDS) -> str:
         # Signing is local computation (no network), so it is safe on the event loop.
-        url: str = self.client.generate_presigned_url(
+        url: str = self._signer.generate_presigned_url(
             "get_object",
             Params={"Bucket": self.bucket, "Key": key},
             ExpiresIn=expires_s,

@@ -79,3 +79,21 @@ async def test_replicas_starting_together_create_the_bucket_once(settings: Setti
     await asyncio.gather(*(store.ensure_bucket() for store in stores))
     await stores[0].ping()
     stores[0].client.delete_bucket(Bucket=bucket)
+
+
+async def test_links_are_signed_for_the_public_endpoint(settings: Settings) -> None:
+    # Phones reach the store under another name than the API does; the same server under
+    # "localhost" stands in for that public name, and must accept the signature.
+    assert settings.s3.endpoint_url is not None
+    public = settings.s3.endpoint_url.replace("127.0.0.1", "localhost")
+    assert public != settings.s3.endpoint_url
+    store = ObjectStore(dataclasses.replace(settings.s3, public_endpoint_url=public))
+    key = f"test/{uuid.uuid4()}.txt"
+    await store.put_bytes(key, b"seen from outside", "text/plain")
+    url = store.presigned_get_url(key, expires_s=60)
+    assert url.startswith(f"{public}/")
+    async with httpx.AsyncClient() as client:
+        response = await client.get(url)
+    assert response.status_code == 200
+    assert response.content == b"seen from outside"
+    await store.delete(key)
