@@ -208,6 +208,11 @@ def main() -> None:
         for key, label in (("live", "GET /health/live"), ("me", "GET /api/me (JWT)")):
             off, on = med["off"][key], med["on"][key]
             print(f"| {label} | {off:.0f} | {on:.0f} | {on - off:+.0f} |")
+        for variant, results in runs.items():
+            # The spread between rounds says how much of the difference is the machine.
+            for key in ("live", "me"):
+                rounds = ", ".join(f"{r[key]:.0f}" for r in results)
+                print(f"  metrics {variant}, {key}: rounds {rounds} us")
         print(
             f"GET /metrics: {med['on']['scrape_ms']:.1f} ms median,"
             f" {med['on']['scrape_bytes'] / 1024:.0f} KiB"
