@@ -51,8 +51,8 @@ from api.lib.errors import exception_handlers
 from api.lib.faces import warm_up_faces
 from api.lib.headers import cors_config, security_headers_hook
 from api.lib.logs import configure_logging, request_context_middleware
-from api.lib.openapi_docs import openapi_doc_plugins
 from api.lib.metrics import http_metrics_middleware
+from api.lib.openapi_docs import openapi_doc_plugins
 from api.lib.principals import PrincipalCache, load_active_user, watch_sessions
 from api.lib.throttle import LoginThrottler
 from storage.s3 import ObjectStore
