@@ -6,9 +6,15 @@ from datetime import timedelta
 
 import httpx
 import jwt
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from api.app import create_app
+from api.config import Settings
 from api.db.models import Role
 from api.db.models.base import utcnow
+from api.domain.people import services as people_services
 from tests.factories import PASSWORD, World
 
 
@@ -159,3 +165,30 @@ async def test_user_without_login_or_phone_is_refused(api: httpx.AsyncClient, wo
     )
     assert response.status_code == 422
     assert response.json()["code"] == "login_required"
+
+
+async def test_password_check_holds_no_database_connection(
+    world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A crew logging in at once must not pin the pool through argon2 (benchmarks/rush.py
+    # saw 503s from exactly that). Count the app's checked-out connections while the hash
+    # is being checked.
+    app = create_app(settings)
+    app_engine: AsyncEngine = app.state.engine
+    seen: list[int] = []
+    real_verify = people_services.verify_password
+
+    def counting_verify(stored: str | None, password: str) -> bool:
+        seen.append(app_engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
+        return real_verify(stored, password)
+
+    monkeypatch.setattr(people_services, "verify_password", counting_verify)
+    worker = world.a.users[Role.WORKER]
+    async with AsyncTestClient(app) as client:
+        ok = await client.post(
+            "/api/auth/login", json={"login": worker.login, "password": PASSWORD}
+        )
+        bad = await client.post("/api/auth/login", json={"login": worker.login, "password": "no"})
+    assert ok.status_code == 200, ok.text
+    assert bad.status_code == 401
+    assert seen == [0, 0]

@@ -71,14 +71,19 @@ async def authenticate(
     keys = throttler.keys(login, ip)
     await throttler.check(keys)
     user = await session.scalar(select(User).where(User.login == normalise_login(login)))
-    ok = await anyio.to_thread.run_sync(
-        verify_password, user.password_hash if user else None, password
-    )
     company_active = True
     if user is not None and user.company_id is not None:
         company_active = bool(
             await session.scalar(select(Company.is_active).where(Company.id == user.company_id))
         )
+    # Hand the pooled connection back before the deliberately slow hash check: at 7 a.m.
+    # a crew logs in at once, and connections held through argon2 ran the pool dry (503s
+    # for every other request; benchmarks/rush.py). Closing keeps the loaded user
+    # (detached) and the session usable for the audit row written after.
+    await session.close()
+    ok = await anyio.to_thread.run_sync(
+        verify_password, user.password_hash if user else None, password
+    )
     if not ok or user is None or not user.is_active or not company_active:
         await throttler.fail(keys)
         raise BadCredentials("Wrong login or password")
