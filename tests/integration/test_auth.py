@@ -14,7 +14,7 @@ from api.app import create_app
 from api.config import Settings
 from api.db.models import Role
 from api.db.models.base import utcnow
-from api.domain.people import services as people_services
+from api.lib.passwords import verify_password
 from tests.factories import PASSWORD, World
 
 
@@ -176,13 +176,12 @@ async def test_password_check_holds_no_database_connection(
     app = create_app(settings)
     app_engine: AsyncEngine = app.state.engine
     seen: list[int] = []
-    real_verify = people_services.verify_password
 
     def counting_verify(stored: str | None, password: str) -> bool:
         seen.append(app_engine.sync_engine.pool.checkedout())  # type: ignore[attr-defined]
-        return real_verify(stored, password)
+        return verify_password(stored, password)
 
-    monkeypatch.setattr(people_services, "verify_password", counting_verify)
+    monkeypatch.setattr("api.domain.people.services.verify_password", counting_verify)
     worker = world.a.users[Role.WORKER]
     async with AsyncTestClient(app) as client:
         ok = await client.post(
