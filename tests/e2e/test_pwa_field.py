@@ -138,7 +138,7 @@ async def until_service_worker_controls(page: Page) -> None:
     on it serves the app shell, offline too."""
     await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     await page.reload()
-    await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20000)
     await expect(page.get_by_test_id("home")).to_be_visible()
 
 
@@ -189,8 +189,12 @@ async def count(engine: AsyncEngine, model: Any, *where: Any) -> int:
 
 
 async def camera_live(page: Page, testid: str) -> None:
+    # A function, not an expression: the page's CSP (no 'unsafe-eval') blocks the eval
+    # Playwright uses to poll a bare expression.
     await page.wait_for_function(
-        f"document.querySelector('[data-testid={testid}]')?.readyState >= 2", timeout=15000
+        "id => document.querySelector(`[data-testid=${id}]`)?.readyState >= 2",
+        arg=testid,
+        timeout=15000,
     )
 
 
@@ -442,7 +446,7 @@ async def test_background_sync_wakes_the_page_to_send_what_waits(
         ),
     )
     await cdp.send("ServiceWorker.enable")
-    await page.wait_for_function("navigator.serviceWorker.controller !== null")
+    await page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     for _ in range(50):
         if registrations:
             break

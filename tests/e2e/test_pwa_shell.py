@@ -61,7 +61,9 @@ async def test_login_home_and_offline_reload(
         # load on: it does not claim open pages), the shell survives losing signal.
         await page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         await page.reload()
-        await page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=20000)
+        await page.wait_for_function(
+            "() => navigator.serviceWorker.controller !== null", timeout=20000
+        )
         await context.set_offline(True)
         await page.reload()
         await expect(page.get_by_test_id("home")).to_be_visible()
