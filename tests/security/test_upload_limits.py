@@ -139,3 +139,30 @@ async def test_within_the_cap_is_not_refused_by_the_guard(
         data={"meta": f'{{"id": "{uuid.uuid4()}", "site_id": "{world.a.site.id}"}}'},
     )
     assert response.status_code == 201, response.text
+
+
+async def test_a_face_sample_over_the_cap_is_refused_without_a_declared_length(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    """Chunked, so the guard cannot see a length: the image part itself is held to the
+    configured upload cap, like a photo, not to the route's ceiling."""
+    cap = world.settings.max_upload_bytes
+
+    async def body() -> AsyncIterator[bytes]:
+        yield b'--b\r\nContent-Disposition: form-data; name="consent"\r\n\r\ntrue\r\n'
+        yield b'--b\r\nContent-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+        yield b"Content-Type: image/jpeg\r\n\r\n"
+        chunk = b"\xff" * MB
+        for _ in range(cap // MB + 1):
+            yield chunk
+        yield b"\r\n--b--\r\n"
+
+    admin = world.a.users[Role.ADMIN]
+    worker = world.a.users[Role.WORKER]
+    response = await api.put(
+        f"/api/users/{worker.id}/face",
+        content=body(),
+        headers={**world.headers(admin), "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 413, response.text
+    assert response.json()["code"] == "file_too_large"

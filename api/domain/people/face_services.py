@@ -37,6 +37,7 @@ from api.lib.errors import Invalid
 from api.lib.face_templates import count_templates, load_templates, require_key, seal
 from api.lib.faces import encode_photo
 from api.lib.idempotency import create_once
+from api.lib.uploads import read_upload
 from inference.face import MODEL_NAME, FaceError, face_distance
 
 DEFAULT_CONSENT_VERSION = "1"
@@ -184,10 +185,11 @@ async def _enrol(
     return msgspec.to_builtins(status)  # type: ignore[no-any-return]
 
 
-async def _read_image(form: FaceEnrolForm) -> bytes:
+async def _read_image(form: FaceEnrolForm, max_bytes: int) -> bytes:
     if form.image is None:
         raise FaceRefused('The form part "image" is missing', code="image_invalid")
-    image = await form.image.read()
+    # The same cap as every other upload: a sample bigger than a photo is no face photo.
+    image = await read_upload(form.image, max_bytes, part="image")
     if not image:
         raise FaceRefused("The image is empty", code="image_invalid")
     return image
@@ -210,7 +212,7 @@ async def enrol(
     """Add one sample; with a client `id`, a resend answers like the first time."""
     user = await get_visible_user(session, actor, user_id)
     version = _consent_version(form)
-    image = await _read_image(form)
+    image = await _read_image(form, settings.max_upload_bytes)
     require_key(settings.face_key)
 
     async def work() -> dict[str, Any]:
