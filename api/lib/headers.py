@@ -54,10 +54,12 @@ _API_PREFIXES = ("/api/", "/health", "/metrics")
 
 def pwa_csp(settings: Settings) -> str:
     img = ["'self'", "data:", "blob:", "https:"]
-    if settings.s3.endpoint_url:
+    # Phones load photos from where the links are signed for (api/config.py S3 settings).
+    s3_for_phones = settings.s3.public_endpoint_url or settings.s3.endpoint_url
+    if s3_for_phones:
         # A plain-http S3 endpoint (the embedded store of `make run`) is not covered by
         # https: above; only its origin is added, never http: as a whole.
-        parts = urlsplit(settings.s3.endpoint_url)
+        parts = urlsplit(s3_for_phones)
         if parts.scheme == "http" and parts.netloc:
             img.append(f"http://{parts.netloc}")
     return (

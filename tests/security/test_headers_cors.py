@@ -4,11 +4,14 @@ origin is listed (SITECHECK_CORS_ORIGINS)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import httpx
 import pytest
 
 from api.config import ConfigError, Settings
 from api.db.models import Role
+from api.lib.headers import pwa_csp
 from tests.factories import World
 from tests.security.conftest import ALLOWED_ORIGIN
 
@@ -213,3 +216,19 @@ def _env_of(settings: Settings) -> dict[str, str]:
         "S3_SECRET_ACCESS_KEY": settings.s3.secret_access_key,
         "SITECHECK_JWT_SECRET": settings.jwt_secret,
     }
+
+
+def test_the_pwa_may_load_photos_from_the_public_s3_address(settings: Settings) -> None:
+    # Links are signed for S3_PUBLIC_ENDPOINT_URL when it is set; the API's internal
+    # address is no use to a phone and must not widen the policy.
+    public = dataclasses.replace(
+        settings,
+        s3=dataclasses.replace(
+            settings.s3,
+            endpoint_url="http://s3:8333",
+            public_endpoint_url="http://files.example.test:8333",
+        ),
+    )
+    img_src = pwa_csp(public).split("img-src ")[1].split(";")[0].split()
+    assert "http://files.example.test:8333" in img_src
+    assert "http://s3:8333" not in img_src
