@@ -17,7 +17,6 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyPlugin,
 )
 from litestar import Litestar, Router
-from litestar.config.app import AppConfig
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -165,7 +164,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             pwa_file,
         ],
         plugins=[SQLAlchemyPlugin(config=db_config), *openapi_doc_plugins()],
-        on_app_init=[jwt_auth.on_app_init, _outermost_middleware],
+        on_app_init=[jwt_auth.on_app_init],
         lifespan=[lifespan],
         on_startup=[warm_up_faces],
         guards=[role_guard],
@@ -201,13 +200,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # Logging is configured by configure_logging (JSON lines with request ids).
         logging_config=None,
     )
-    # Outside the router, so requests that match no route are timed as "unmatched".
-    app.asgi_handler = http_metrics_middleware(app.asgi_handler)
+    # Outside the router, so requests that match no route (404, 405) are timed as
+    # "unmatched", get a request id and an access line too; outside the JWT middleware,
+    # so refused tokens are logged with their id.
+    app.asgi_handler = request_context_middleware(http_metrics_middleware(app.asgi_handler))
     return app
-
-
-def _outermost_middleware(app_config: AppConfig) -> AppConfig:
-    """Request ids and access logs wrap everything, the JWT middleware included (it puts
-    itself first), so refused requests are logged with their id too."""
-    app_config.middleware = [request_context_middleware, *app_config.middleware]
-    return app_config

@@ -70,6 +70,11 @@ async def test_refusals_carry_request_id_and_security_headers(api: httpx.AsyncCl
     assert response.status_code == 401
     assert response.headers["x-request-id"] == "probe-1"
     assert response.headers["x-content-type-options"] == "nosniff"
+    # Refused by the router itself (no handler for the method): the id still comes back.
+    for method, path in (("DELETE", "/health"), ("POST", "/no/such/page")):
+        refused = await api.request(method, path, headers={"X-Request-Id": "probe-2"})
+        assert refused.status_code in (404, 405), (method, path)
+        assert refused.headers["x-request-id"] == "probe-2", (method, path)
 
 
 async def test_replicas_starting_together_create_the_bucket_once(settings: Settings) -> None:
