@@ -20,12 +20,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import secrets
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -35,15 +33,13 @@ from typing import Any
 import httpx
 from litestar import Litestar
 
-from api.config import REPO_ROOT
 from api.db.migrate import upgrade
 from api.lib.metrics import HTTP_REQUEST_DURATION, http_metrics_middleware
 from benchmarks.cpu import process_cpu_s
 from infra.local.embedded import EmbeddedStack
-from tests.conftest import free_port
+from infra.local.processes import api_command, child_env, free_port, spawn, stop, wait_until_ok
 
 WARMUP = 300
-_UVICORN = (sys.executable, "-m", "uvicorn", "--factory")
 CONCURRENCY = 4
 
 
@@ -62,27 +58,10 @@ def app_without_metrics() -> Litestar:
 
 def _serve(env: dict[str, str], factory: str, log: Path) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
-    with log.open("ab") as out:
-        proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed args
-            [*_UVICORN, factory, "--host", "127.0.0.1", "--port", str(port), "--no-access-log"],
-            cwd=REPO_ROOT,
-            env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn(api_command(port, factory), child_env(env), log, append=True)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 90
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"{base}/health/live", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise RuntimeError("server did not start")
-        time.sleep(0.3)
+    wait_until_ok(proc, f"{base}/health/live", log, 90)
+    return proc, base
 
 
 async def _drive(base: str, path: str, n: int, headers: dict[str, str]) -> None:
@@ -131,8 +110,7 @@ def _measure(env: dict[str, str], factory: str, n: int, log: Path) -> dict[str, 
         result["scrape_bytes"] = len(httpx.get(f"{base}/metrics", timeout=10).content)
         return result
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop(proc, 20)
 
 
 def _observe_ns(loops: int = 200_000) -> float:

@@ -48,8 +48,9 @@ from benchmarks import rush_data
 from benchmarks.cpu import tree_cpu_s
 from benchmarks.rush_checks import DrainResult, drain, verify
 from benchmarks.rush_client import Phones
-from benchmarks.rush_stack import Stack, running_stack, tail
+from benchmarks.rush_stack import Stack, running_stack
 from benchmarks.rush_stats import Check, Ledger, endpoint_rows, render
+from infra.local.processes import log_tail
 from tests.factories import mint_token
 
 SITE_LON, SITE_LAT = 116.30, 39.90
@@ -497,8 +498,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         try:
             table, ok = asyncio.run(run(stack, opts))
         except Exception:
-            print(f"--- api.log ---\n{tail(stack.data_dir / 'api.log')}", file=sys.stderr)
-            print(f"--- worker.log ---\n{tail(stack.data_dir / 'worker.log')}", file=sys.stderr)
+            print(f"--- api.log ---\n{log_tail(stack.data_dir / 'api.log')}", file=sys.stderr)
+            print(f"--- worker.log ---\n{log_tail(stack.data_dir / 'worker.log')}", file=sys.stderr)
             raise
         if opts.keep:
             print(f"data and logs kept in {stack.data_dir}", file=sys.stderr)

@@ -29,7 +29,6 @@ import platform
 import random
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -43,7 +42,7 @@ import httpx
 from sqlalchemy import func, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from api.config import REPO_ROOT, Settings
+from api.config import Settings
 from api.db.migrate import upgrade
 from api.db.models import (
     Company,
@@ -61,6 +60,7 @@ from api.lib.geo import geofence_sql
 from api.lib.qr import ALPHABET
 from benchmarks.cpu import process_cpu_s, reaped_children_cpu_s, tree_cpu_s
 from infra.local.embedded import EmbeddedStack
+from infra.local.processes import api_command, child_env, free_port, spawn, stop, wait_until_ok
 from tests.factories import mint_token, square
 
 DEFAULT_ITEMS = 10_000
@@ -222,47 +222,14 @@ async def _seed(
     return worker_id, scannable + codes[items:]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                "1",
-                "--no-access-log",
-            ],
-            cwd=REPO_ROOT,
-            env={**os.environ, **env, "PYTHONPATH": str(REPO_ROOT)},
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited:\n{log.read_text()[-2000:]}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            proc.terminate()
-            raise RuntimeError(f"server not healthy:\n{log.read_text()[-2000:]}")
-        time.sleep(0.2)
+    proc = spawn(api_command(port), child_env(env), log)
+    try:
+        wait_until_ok(proc, f"http://127.0.0.1:{port}/health", log, 60)
+    except RuntimeError:
+        stop(proc)
+        raise
+    return proc
 
 
 @dataclass(frozen=True)
@@ -357,7 +324,7 @@ def main() -> int:
         script.write_text(LUA % {"codes": codes_file, "token": token, "seed": args.seed})
 
         load_before = os.getloadavg()[0]
-        port = _free_port()
+        port = free_port()
         server = _start_server(env, port, data_dir / "server.log")
         url = f"http://127.0.0.1:{port}"
         probe = httpx.get(
@@ -376,8 +343,7 @@ def main() -> int:
         cpu = CpuPerRequest(api_ms=per[0], db_ms=per[1], wrk_ms=per[2])
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=15)
+            stop(server)
         stack.stop()
         shutil.rmtree(data_dir, ignore_errors=True)
 

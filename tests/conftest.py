@@ -25,7 +25,6 @@ from api.db.migrate import upgrade
 from api.db.models import Base
 from infra.local.embedded import EmbeddedStack
 from tests.factories import World, build_world
-from tests.live_server import free_port as free_port  # re-exported for older importers
 from tests.live_server import serve_api
 
 

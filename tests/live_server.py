@@ -6,24 +6,13 @@ their own (other settings, or a log they read), so every server starts the same 
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from infra.local.processes import api_command, child_env, free_port, spawn, stop, wait_until_ok
 
-from api.config import REPO_ROOT
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "serve_api"]
 
 
 @contextmanager
@@ -31,45 +20,10 @@ def serve_api(app_env: Mapping[str, str], log: Path, timeout_s: float = 60) -> I
     """Start the API with `app_env` over this process's environment, its stdout and
     stderr in `log`; yield its base URL once /health answers 200; stop it by PID."""
     port = free_port()
-    env = {**os.environ, **app_env, "PYTHONPATH": str(REPO_ROOT)}
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--no-access-log",
-            ],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    proc = spawn(api_command(port), child_env(app_env), log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"API server exited:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"API server did not become healthy:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_ok(proc, f"{base}/health", log, timeout_s)
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)

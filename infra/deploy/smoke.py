@@ -31,7 +31,6 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,16 +41,11 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from infra.local.embedded import EmbeddedStack
+from infra.local.processes import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = Path(__file__).resolve().parent / "Dockerfile"
 COMPOSE = Path(__file__).resolve().parent / "compose.yaml"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _stages(text: str) -> dict[str, list[str]]:
@@ -188,7 +182,7 @@ def run(replicas: int, keep: bool) -> int:
             timings[attempt] = time.monotonic() - t0
             if done.returncode != 0:
                 failures.append(f"{attempt} exited {done.returncode}: {done.stderr[-800:]!r}")
-        ports = [_free_port() for _ in range(replicas)]
+        ports = [free_port() for _ in range(replicas)]
         api_cmd = _cmd(stages["api"])
         t0 = time.monotonic()
         for port in ports:
@@ -199,7 +193,7 @@ def run(replicas: int, keep: bool) -> int:
             processes.append(
                 (f"api:{port}", subprocess.Popen(argv, cwd=app, env=env, stdout=log, stderr=log))
             )
-        worker_port = _free_port()
+        worker_port = free_port()
         worker_env = {**env, "SITECHECK_WORKER_HTTP_PORT": str(worker_port)}
         log = (root / "worker.log").open("wb")
         processes.append(

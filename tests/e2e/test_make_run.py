@@ -16,7 +16,7 @@ import pytest
 
 from api.config import REPO_ROOT
 from infra.local.embedded import EmbeddedPostgres, EmbeddedS3
-from tests.conftest import free_port
+from infra.local.processes import free_port
 
 pytestmark = pytest.mark.e2e
 

@@ -7,20 +7,23 @@ PostgreSQL or this S3 store must not fail anyone else's tests.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
-import sys
-import time
 from collections.abc import Mapping
 from pathlib import Path
 
-import httpx
-
-from api.config import REPO_ROOT, Settings
+from api.config import Settings
+from infra.local import processes
 from infra.local.embedded import EmbeddedStack
-from tests.conftest import free_port
+from infra.local.processes import (
+    WORKER_COMMAND,
+    api_command,
+    free_port,
+    kill,
+    log_tail,
+    spawn,
+    stop,
+    wait_until_ok,
+)
 
 
 class Child:
@@ -38,38 +41,20 @@ class Child:
         return self.proc is not None and self.proc.poll() is None
 
     def start(self) -> None:
-        if self.alive:
-            return
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                self.argv,
-                cwd=REPO_ROOT,
-                env=self.env,
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-            )
+        if not self.alive:
+            # Appended: a restarted process's log follows the one it replaces.
+            self.proc = spawn(self.argv, self.env, self.log, append=True)
 
     def kill(self) -> None:
-        """SIGKILL: no shutdown handler runs, as in an OOM kill or a lost node."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        if self.proc is not None:
+            kill(self.proc)
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.kill(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.proc is not None:
+            stop(self.proc)
 
-    def tail(self, chars: int = 3000) -> str:
-        try:
-            return self.log.read_text(errors="replace")[-chars:]
-        except OSError:
-            return ""
+    def tail(self) -> str:
+        return log_tail(self.log)
 
 
 class FaultStack:
@@ -88,24 +73,8 @@ class FaultStack:
 
     def start_services(self) -> Settings:
         self.env = {**self.services.start(), **self.extra_env}
-        child_env = {**os.environ, **self.env, "PYTHONPATH": str(REPO_ROOT)}
-        self.api = Child(
-            "api",
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "--factory",
-                "api.app:create_app",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.port),
-                "--no-access-log",
-            ],
-            child_env,
-            self.data_dir / "api.log",
-        )
+        child_env = processes.child_env(self.env)
+        self.api = Child("api", api_command(self.port), child_env, self.data_dir / "api.log")
         self.child_env = child_env
         return self.settings
 
@@ -119,16 +88,8 @@ class FaultStack:
         """Start the API (if not running) and wait until /health says ok."""
         assert self.api is not None
         self.api.start()
-        deadline = time.monotonic() + timeout
-        while True:
-            if not self.api.alive:
-                raise RuntimeError(f"API exited:\n{self.api.tail()}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.base_url}/health", timeout=3).status_code == 200:
-                    return
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"API not healthy within {timeout}s:\n{self.api.tail()}")
-            time.sleep(0.2)
+        assert self.api.proc is not None
+        wait_until_ok(self.api.proc, f"{self.base_url}/health", self.api.log, timeout)
 
     def kill_api(self) -> None:
         assert self.api is not None
@@ -140,7 +101,7 @@ class FaultStack:
         """A new `python -m api.jobs.worker` process (each one logs to its own file)."""
         worker = Child(
             f"worker{len(self.workers)}",
-            [sys.executable, "-m", "api.jobs.worker"],
+            WORKER_COMMAND,
             {**self.child_env, **env},
             self.data_dir / f"worker{len(self.workers)}.log",
         )

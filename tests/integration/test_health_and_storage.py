@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 
 from api.app import create_app
 from api.config import Settings
+from infra.local.processes import free_port
 from storage.s3 import ObjectStore
-from tests.conftest import free_port
 
 
 async def test_health_ok_with_real_services(api: httpx.AsyncClient) -> None:

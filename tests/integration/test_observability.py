@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -23,10 +21,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.app import create_app
-from api.config import REPO_ROOT, Settings
+from api.config import Settings
 from api.db.models import Role
 from api.jobs.app import find_task, job_app_open
-from tests.conftest import free_port
+from infra.local.processes import WORKER_COMMAND, child_env, free_port, kill, spawn, wait_until_ok
 from tests.factories import World
 from tests.hazard_photos import BUS, hazard_of
 
@@ -199,41 +197,21 @@ def worker_process(
     """`python -m api.jobs.worker` as deployed, with its HTTP endpoint on a free port."""
     port = free_port()
     log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        **app_env,
-        "PYTHONPATH": str(REPO_ROOT),
-        "SITECHECK_WORKER_HTTP_PORT": str(port),
-        "SITECHECK_LOG_LEVEL": "INFO",
-        "SITECHECK_HAZARD_THREADS": "1",
-    }
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "api.jobs.worker"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
+    env = child_env(
+        {
+            **app_env,
+            "SITECHECK_WORKER_HTTP_PORT": str(port),
+            "SITECHECK_LOG_LEVEL": "INFO",
+            "SITECHECK_HAZARD_THREADS": "1",
+        }
+    )
+    proc = spawn(WORKER_COMMAND, env, log)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"worker exited:\n{log.read_text()[-3000:]}")
-            try:
-                if httpx.get(f"{base}/health/live", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"worker did not come up:\n{log.read_text()[-3000:]}")
-            time.sleep(0.2)
+        wait_until_ok(proc, f"{base}/health/live", log, 90, what="worker")
         yield base, proc, log
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        kill(proc)
 
 
 async def test_worker_serves_probes_job_durations_queue_depth_and_model_latency(
