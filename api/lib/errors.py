@@ -266,15 +266,10 @@ def _db_outage_response(request: Request[Any, Any, Any], exc: Exception) -> Resp
     # The transaction was rolled back with its connection: nothing of this request was
     # stored, so the client's outbox sends it again (same id) and it lands exactly once.
     logger.warning("database unavailable on %s: %s", request.url.path, exc.__class__.__name__)
-    error = DbUnavailable("Nothing was stored; send it again in a moment.")
-    return problem_response(
-        error.status_code,
-        error.code,
-        error.title,
-        error.detail,
-        instance=request.url.path,
-        headers={"Retry-After": "5"},
+    error = DbUnavailable(
+        "Nothing was stored; send it again in a moment.", headers={"Retry-After": "5"}
     )
+    return _app_error_handler(request, error)
 
 
 def _database_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
