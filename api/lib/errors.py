@@ -107,6 +107,16 @@ class DbUnavailable(ServiceUnavailable):
     title = "The database is unavailable"
 
 
+class UnstorableText(AppError):
+    code = "invalid_text"
+    title = "Text the database cannot store"
+
+
+# 22021 character_not_in_repertoire (U+0000 in text: PostgreSQL cannot hold it) and
+# 22P05 untranslatable_character. Any string field or filter can carry one, so they are
+# answered here once, not validated in every schema.
+_UNSTORABLE_TEXT_SQLSTATES = ("22021", "22P05")
+
 # SQLSTATEs that say the server or the connection went away, not that the query was
 # wrong: class 08 (connection exception), 57P01-57P03 (admin/crash shutdown, starting
 # up), 53300 (too many connections).
@@ -120,14 +130,25 @@ def _is_db_outage(exc: BaseException) -> bool:
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
+    if _sqlstate_in_chain(exc, _UNAVAILABLE_SQLSTATES):
+        return True
     seen: BaseException | None = exc
     while seen is not None:
-        sqlstate = getattr(seen, "sqlstate", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATES):
-            return True
         if type(seen).__name__ in ("InterfaceError", "ConnectionDoesNotExistError"):
             # asyncpg's "connection is closed": the socket died under a pooled connection.
             return "closed" in str(seen) or "does not exist" in str(seen)
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _sqlstate_in_chain(exc: BaseException, prefixes: tuple[str, ...]) -> bool:
+    """Whether the driver error under `exc` (SQLAlchemy wraps asyncpg's) has a SQLSTATE
+    starting with one of `prefixes`."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        sqlstate = getattr(seen, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(prefixes):
+            return True
         seen = seen.__cause__ or seen.__context__
     return False
 
@@ -275,6 +296,11 @@ def _db_outage_response(request: Request[Any, Any, Any], exc: Exception) -> Resp
 def _database_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if _is_db_outage(exc):
         return _db_outage_response(request, exc)
+    if _sqlstate_in_chain(exc, _UNSTORABLE_TEXT_SQLSTATES):
+        # The statement failed, so the request's transaction is rolled back whole.
+        return _app_error_handler(
+            request, UnstorableText("A text value holds a NUL (U+0000) or an invalid character.")
+        )
     return _unexpected_handler(request, exc)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 
 from api.db.models import Role
@@ -77,3 +79,55 @@ async def test_document_says_what_the_server_does(api: httpx.AsyncClient) -> Non
     assert schemas["PhotoForm"]["properties"]["file"]["format"] == "binary"
     assert schemas["SiteOut"]["properties"]["shift_start"].get("format") != "duration"
     assert schemas["WebhookIn"]["properties"]["kinds"]["items"]["pattern"]
+
+
+async def test_a_nul_character_in_text_is_a_400_not_a_500(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    # PostgreSQL text cannot hold U+0000; the fuzzer sent one in a query filter. A JSON
+    # body carries it as \u0000 into any free-text field just as easily.
+    headers = world.headers(world.a.users[Role.ADMIN])
+    found = await api.get("/api/audit", params={"entity": "site\x00"}, headers=headers)
+    inspection_id = str(uuid.uuid4())
+    created = await api.post(
+        "/api/inspections",
+        json={
+            "id": inspection_id,
+            "site_id": str(world.a.site.id),
+            "title": "Scaffold, east face",
+            "notes": "tie 4 loose\x00",
+        },
+        headers=headers,
+    )
+    for response in (found, created):
+        assert response.status_code == 400, response.text
+        assert response.json()["code"] == "invalid_text"
+    # Nothing half-made: the inspection was not stored.
+    missing = await api.get(f"/api/inspections/{inspection_id}", headers=headers)
+    assert missing.status_code == 404
+
+
+async def test_time_filters_take_rfc3339_only(api: httpx.AsyncClient, world: World) -> None:
+    # A `datetime` query parameter read "230" as Unix seconds (1970-01-01T00:03:50Z): a
+    # phone sending epoch milliseconds would have asked about the year 50,000 unnoticed.
+    headers = world.headers(world.a.users[Role.ADMIN])
+    for path, name in (
+        ("/api/hazards/precision", "until"),
+        ("/api/hazards/precision", "since"),
+        ("/api/audit", "from"),
+        ("/api/audit", "to"),
+    ):
+        for bad in ("230", "1763708400000", "2026-11-21", "07:00:00Z"):
+            refused = await api.get(path, params={name: bad}, headers=headers)
+            assert refused.status_code == 400, (path, name, bad, refused.text)
+            assert refused.json()["code"] == "validation_error"
+        impossible = await api.get(path, params={name: "2026-02-30T07:00:00Z"}, headers=headers)
+        assert impossible.status_code == 422, (path, name, impossible.text)
+        assert impossible.json()["code"] == f"{name}_invalid"
+        for good in ("2026-11-21T07:00:00+08:00", "2026-11-21T07:00:00.25Z"):
+            taken = await api.get(path, params={name: good}, headers=headers)
+            assert taken.status_code == 200, (path, name, good, taken.text)
+    precision = await api.get(
+        "/api/hazards/precision", params={"since": "2026-11-21T07:00:00+08:00"}, headers=headers
+    )
+    assert precision.json()["since"] == "2026-11-21T07:00:00+08:00"

@@ -9,13 +9,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery, QueryParameter
+from litestar.params import FromQuery
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import AuditEntry, Role
 from api.lib.authz import allow
 from api.lib.context import Actor
+from api.lib.dates import instant_query, parse_instant
 from api.lib.pagination import PageParams, fetch_page
 
 
@@ -54,9 +55,11 @@ class AuditController(Controller):
         entity: FromQuery[str | None] = None,
         entity_id: FromQuery[str | None] = None,
         actor_id: FromQuery[uuid.UUID | None] = None,
-        from_: Annotated[datetime | None, QueryParameter(name="from")] = None,
-        to: FromQuery[datetime | None] = None,
+        from_raw: Annotated[str | None, instant_query("from")] = None,
+        to_raw: Annotated[str | None, instant_query("to")] = None,
     ) -> AuditPage:
+        from_ = parse_instant(from_raw, "from")
+        to = parse_instant(to_raw, "to")
         query = (
             select(AuditEntry)
             .where(AuditEntry.company_id == actor.company_id)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Response, get, post
 from litestar.datastructures import State
@@ -27,6 +26,7 @@ from api.domain.hazards.schemas import (
 )
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
+from api.lib.dates import instant_query, parse_instant
 from api.lib.pagination import PageParams
 
 
@@ -97,12 +97,14 @@ class HazardController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         site_id: FromQuery[uuid.UUID | None] = None,
-        since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None,
+        since: Annotated[str | None, instant_query()] = None,
+        until: Annotated[str | None, instant_query()] = None,
     ) -> PrecisionOut:
-        window = feedback.review_window(since, until)
+        window = feedback.review_window(
+            parse_instant(since, "since"), parse_instant(until, "until")
+        )
         items = await feedback.precision(db_session, actor, site_id, window)
-        return PrecisionOut(items=items, since=since, until=until)  # type: ignore[arg-type]
+        return PrecisionOut(items=items, since=window.since, until=window.until)  # type: ignore[arg-type]
 
     @get(
         "/export",
@@ -122,11 +124,13 @@ class HazardController(Controller):
         actor: NamedDependency[Actor],
         state: State,
         site_id: FromQuery[uuid.UUID | None] = None,
-        since: FromQuery[datetime | None] = None,
-        until: FromQuery[datetime | None] = None,
+        since: Annotated[str | None, instant_query()] = None,
+        until: Annotated[str | None, instant_query()] = None,
         limit: FromQuery[int] = feedback.DEFAULT_EXPORT_LIMIT,
     ) -> Stream:
-        window = feedback.review_window(since, until)
+        window = feedback.review_window(
+            parse_instant(since, "since"), parse_instant(until, "until")
+        )
         built = await feedback.export(
             db_session, actor, state.store, site_id, window, limit, state.settings
         )
