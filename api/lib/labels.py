@@ -116,7 +116,7 @@ def label_svg(label: Label, width_mm: float | None = 50) -> str:
         for y, row in enumerate(lay.matrix)
         for x, n in _runs(row)
     )
-    name = html.escape(fit_text(label.name, (lay.size - 2) / NAME_SIZE))
+    name = html.escape(fit_text(one_line(label.name), (lay.size - 2) / NAME_SIZE))
     code = html.escape(display_code(label.code))
     mid = lay.size / 2
     size_attrs = ""
@@ -149,6 +149,13 @@ def _font(candidates: tuple[str, ...], size: int) -> ImageFont.FreeTypeFont | Im
     return ImageFont.truetype(path, size)
 
 
+def one_line(text: str) -> str:
+    """A label shows one line: line and paragraph separators and control characters
+    (U+2029, U+0085, newlines: names may hold them) become spaces. Pillow's text layout
+    (raqm) also refuses to measure them at all."""
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+
+
 def _fit_pixels(
     text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, max_px: float
 ) -> str:
@@ -170,7 +177,7 @@ def label_png(label: Label, module_px: int = 10) -> bytes:
             draw.rectangle((left, top, left + n * px - 1, top + px - 1), fill=0)
     name_font = _font(SANS_FONTS, round(NAME_SIZE * px))
     code_font = _font(MONO_FONTS, round(CODE_SIZE * px))
-    name = _fit_pixels(label.name, name_font, (lay.size - 2) * px)
+    name = _fit_pixels(one_line(label.name), name_font, (lay.size - 2) * px)
     mid = lay.size * px / 2
     draw.text((mid, (lay.size + 2.2) * px), name, font=name_font, fill=0, anchor="ms")
     code = display_code(label.code)

@@ -134,6 +134,18 @@ def test_png_label_decodes_back_to_the_code() -> None:
     assert code_from_scan(found[0].text) == label.code
 
 
+@pytest.mark.parametrize("name", ["Crane\u2029A", "Pump\x85 2", "Hoist\nnorth", "塔吊\u2028一号"])
+def test_labels_draw_names_with_line_breaks_on_one_line(name: str) -> None:
+    # The fuzzer renamed an item to text holding U+2029: Pillow's layout refused to
+    # measure it and the PNG label was a 500.
+    label = _label(name)
+    img = Image.open(io.BytesIO(label_png(label)))
+    found = zxingcpp.read_barcodes(img.convert("L"))
+    assert [b.text for b in found] == [label.payload]
+    svg = label_svg(label)
+    assert not any(ch in svg for ch in "\u2029\x85\u2028")
+
+
 def _rasterise_svg(svg: str, px: int = 8) -> Image.Image:
     """Draw the label's QR path (M x y h n v1 h-n z runs) to pixels."""
     view = re.search(r'viewBox="0 0 (\d+) (\d+)"', svg)
