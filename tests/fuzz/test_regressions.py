@@ -131,3 +131,27 @@ async def test_time_filters_take_rfc3339_only(api: httpx.AsyncClient, world: Wor
         "/api/hazards/precision", params={"since": "2026-11-21T07:00:00+08:00"}, headers=headers
     )
     assert precision.json()["since"] == "2026-11-21T07:00:00+08:00"
+
+
+async def test_a_query_parameter_given_twice_is_refused_unless_it_takes_a_list(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    # `?site_id=A&site_id=B` was answered for one of the two, silently.
+    headers = world.headers(world.a.users[Role.ADMIN])
+    site_a, site_b = str(world.a.site.id), str(world.b.site.id)
+    for path, params in (
+        ("/api/equipment/export.xlsx", [("site_id", site_a), ("site_id", site_b)]),
+        ("/api/sites", [("limit", "5"), ("limit", "500")]),
+        ("/api/audit", [("from", "2026-01-01T00:00:00Z"), ("from", "2026-02-01T00:00:00Z")]),
+    ):
+        refused = await api.get(path, params=params, headers=headers)
+        assert refused.status_code == 400, (path, refused.text)
+        assert refused.json()["code"] == "validation_error"
+        assert "only once" in refused.json()["detail"]
+    # A parameter that takes a list still takes several values.
+    sheet = await api.get(
+        "/api/equipment/labels.html",
+        params=[("site_id", site_a), ("ids", str(uuid.uuid4())), ("ids", str(uuid.uuid4()))],
+        headers=headers,
+    )
+    assert sheet.status_code == 200, sheet.text
