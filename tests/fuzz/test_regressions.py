@@ -116,6 +116,8 @@ async def test_time_filters_take_rfc3339_only(api: httpx.AsyncClient, world: Wor
         ("/api/hazards/precision", "since"),
         ("/api/audit", "from"),
         ("/api/audit", "to"),
+        ("/api/attendance/punches", "from"),
+        ("/api/attendance/punches", "to"),
     ):
         for bad in ("230", "1763708400000", "2026-11-21", "07:00:00Z"):
             refused = await api.get(path, params={name: bad}, headers=headers)
@@ -144,7 +146,7 @@ async def test_a_query_parameter_given_twice_is_refused_unless_it_takes_a_list(
         ("/api/sites", [("limit", "5"), ("limit", "500")]),
         ("/api/audit", [("from", "2026-01-01T00:00:00Z"), ("from", "2026-02-01T00:00:00Z")]),
     ):
-        refused = await api.get(path, params=params, headers=headers)
+        refused = await api.get(path, params=tuple(params), headers=headers)
         assert refused.status_code == 400, (path, refused.text)
         assert refused.json()["code"] == "validation_error"
         assert "only once" in refused.json()["detail"]
@@ -155,3 +157,32 @@ async def test_a_query_parameter_given_twice_is_refused_unless_it_takes_a_list(
         headers=headers,
     )
     assert sheet.status_code == 200, sheet.text
+
+
+async def test_an_empty_audit_filter_is_refused_not_read_as_no_filter(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    headers = world.headers(world.a.users[Role.ADMIN])
+    for name in ("entity", "entity_id"):
+        response = await api.get("/api/audit", params={name: ""}, headers=headers)
+        assert response.status_code == 400, (name, response.text)
+        assert response.json()["code"] == "validation_error"
+
+
+async def test_logins_refuse_the_spaces_python_and_javascript_disagree_on(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    # Python's \s holds U+0085 and JavaScript's does not (U+FEFF the other way round), so
+    # the document and the server disagreed on which logins are valid.
+    headers = world.headers(world.superadmin)
+    for login in ("crew\x85lead", "crew\ufefflead", "crew\u3000lead"):
+        response = await api.post(
+            "/api/companies",
+            json={
+                "name": "Harbour Works",
+                "admin": {"login": login, "password": "long enough pass", "name": "Lee"},
+            },
+            headers=headers,
+        )
+        assert response.status_code == 400, (repr(login), response.text)
+        assert response.json()["code"] == "validation_error"

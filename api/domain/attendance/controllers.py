@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 import anyio.to_thread
@@ -29,6 +29,7 @@ from api.domain.attendance.schemas import (
 )
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
+from api.lib.dates import instant_query, parse_instant
 from api.lib.openapi_docs import success_media_types
 from api.lib.pagination import PageParams
 from api.lib.spreadsheets import write_csv, write_xlsx
@@ -79,10 +80,12 @@ class AttendanceController(Controller):
         state: State,
         site_id: FromQuery[uuid.UUID | None] = None,
         user_id: FromQuery[uuid.UUID | None] = None,
-        since: Annotated[datetime | None, QueryParameter(name="from")] = None,
-        until: Annotated[datetime | None, QueryParameter(name="to")] = None,
+        since_raw: Annotated[str | None, instant_query("from")] = None,
+        until_raw: Annotated[str | None, instant_query("to")] = None,
         status: FromQuery[PunchStatus | None] = None,
     ) -> PunchPage:
+        since = parse_instant(since_raw, "from")
+        until = parse_instant(until_raw, "to")
         items, total = await services.list_punches(
             db_session,
             actor,

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import FromQuery
+from litestar.params import FromQuery, QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -52,8 +52,8 @@ class AuditController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         page: NamedDependency[PageParams],
-        entity: FromQuery[str | None] = None,
-        entity_id: FromQuery[str | None] = None,
+        entity: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
+        entity_id: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
         actor_id: FromQuery[uuid.UUID | None] = None,
         from_raw: Annotated[str | None, instant_query("from")] = None,
         to_raw: Annotated[str | None, instant_query("to")] = None,
