@@ -108,6 +108,10 @@ class DbUnavailable(ServiceUnavailable):
 
 
 class UnstorableText(AppError):
+    """Well-formed text (valid JSON, valid UTF-8) that PostgreSQL cannot hold: a rule the
+    schema does not spell out for every field, hence 422 like Invalid."""
+
+    status_code = 422
     code = "invalid_text"
     title = "Text the database cannot store"
 

@@ -9,13 +9,13 @@ import msgspec
 # PostgreSQL text cannot hold NUL, and control characters (C0 and C1) in names only ever
 # come from broken clients or probes: refusing them here keeps them a 400 instead of a 500.
 _CONTROLS = r"\x00-\x1f\x7f-\x9f"
-_PRINTABLE = rf"^[^{_CONTROLS}]*$"
+PRINTABLE = rf"^[^{_CONTROLS}]*$"
 # Spelled out rather than \s: the server checks patterns with Python's re, clients and
 # the OpenAPI document with ECMAScript's, and the two disagree on what \s holds (U+0085,
 # U+FEFF).
 _SPACES = r"\u0020\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=_PRINTABLE)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=PRINTABLE)]
 Login = Annotated[
     str, msgspec.Meta(min_length=3, max_length=100, pattern=rf"^[^{_CONTROLS}{_SPACES}:]+$")
 ]

@@ -18,6 +18,7 @@ from api.lib.authz import allow
 from api.lib.context import Actor
 from api.lib.dates import instant_query, parse_instant
 from api.lib.pagination import PageParams, fetch_page
+from api.lib.schemas import PRINTABLE
 
 
 class AuditOut(msgspec.Struct):
@@ -42,6 +43,11 @@ class AuditPage(msgspec.Struct):
     offset: int
 
 
+# Entity names and ids are printable (ids are UUIDs or codes); a control character can
+# only be a mistake, and PostgreSQL cannot hold a NUL at all.
+_ENTITY_FILTER = QueryParameter(min_length=1, max_length=64, pattern=PRINTABLE)
+
+
 class AuditController(Controller):
     path = "/api/audit"
     tags = ["audit"]
@@ -52,8 +58,8 @@ class AuditController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         page: NamedDependency[PageParams],
-        entity: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
-        entity_id: Annotated[str | None, QueryParameter(min_length=1, max_length=64)] = None,
+        entity: Annotated[str | None, _ENTITY_FILTER] = None,
+        entity_id: Annotated[str | None, _ENTITY_FILTER] = None,
         actor_id: FromQuery[uuid.UUID | None] = None,
         from_raw: Annotated[str | None, instant_query("from")] = None,
         to_raw: Annotated[str | None, instant_query("to")] = None,

@@ -9,11 +9,10 @@ from typing import Annotated, Literal
 import msgspec
 
 from api.db.models import EquipmentEventKind
-from api.lib.schemas import Name
+from api.lib.schemas import PRINTABLE, Name
 
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-Category = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_PRINTABLE)]
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_PRINTABLE)]
+Category = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=PRINTABLE)]
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=PRINTABLE)]
 # Notes may span lines (a defect described in a few sentences), but never hold NULs.
 Note = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"^[^\x00]*$")]
 EveryDays = Annotated[int, msgspec.Meta(ge=1, le=3650)]

@@ -11,11 +11,10 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from api.lib.openapi_docs import REQUIRED_PART
-from api.lib.schemas import Name
+from api.lib.schemas import PRINTABLE, Name
 
-_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
-BatchNo = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=_PRINTABLE)]
-Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=_PRINTABLE)]
+BatchNo = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=PRINTABLE)]
+Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=PRINTABLE)]
 Quantity = Annotated[float, msgspec.Meta(gt=0, lt=1e11)]
 Note = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"^[^\x00]*$")]
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)]
