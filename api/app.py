@@ -53,7 +53,7 @@ from api.lib.logs import configure_logging, request_context_middleware
 from api.lib.metrics import http_metrics_middleware
 from api.lib.openapi_docs import openapi_doc_plugins
 from api.lib.principals import PrincipalCache, load_active_user, watch_sessions
-from api.lib.query_params import refuse_repeated_query_params
+from api.lib.query_params import refuse_ambiguous_query_params
 from api.lib.throttle import LoginThrottler
 from storage.s3 import ObjectStore
 
@@ -171,7 +171,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[role_guard],
         dependencies=dependencies,
         exception_handlers=exception_handlers,
-        before_request=refuse_repeated_query_params,
+        before_request=refuse_ambiguous_query_params,
         before_send=[security_headers_hook(settings)],
         cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(

@@ -1,44 +1,66 @@
-"""One value per query parameter, unless the handler takes a list.
+"""Query strings say one thing: one value per parameter unless the handler takes a list,
+and no literal `null` for a parameter that is not text.
 
 `?site_id=A&site_id=B` on a filter that takes one site would otherwise be answered for
-one of them, silently: a report for the wrong site looks like a right one. The fuzzer
+one of them, and `?site_id=null` (a client's `String(null)`) for every site: silently, in
+both cases, and a report for the wrong sites looks like a right one. The fuzzer
 (tests/fuzz) sends such requests; they are refused as 400 `validation_error` before the
 handler runs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request
 from litestar.exceptions import ValidationException
 from litestar.handlers import HTTPRouteHandler
+from litestar.params import KwargDefinition
 
-_LIST_PARAMS: dict[int, frozenset[str]] = {}
+
+@dataclass(frozen=True)
+class _QueryRules:
+    lists: frozenset[str]  # names read as a list: may repeat
+    typed_optional: frozenset[str]  # optional, not text: "null" would read as absent
 
 
-def _list_params(handler: HTTPRouteHandler) -> frozenset[str]:
-    """Query names this handler reads as a list (aliases resolved)."""
-    known = _LIST_PARAMS.get(id(handler))
+_RULES: dict[int, _QueryRules] = {}
+
+
+def _rules(handler: HTTPRouteHandler) -> _QueryRules:
+    known = _RULES.get(id(handler))
     if known is None:
-        names = set()
+        lists, typed_optional = set(), set()
         for field in handler.parsed_fn_signature.parameters.values():
+            kwarg = field.kwarg_definition
+            if not isinstance(kwarg, KwargDefinition):
+                continue
+            name = getattr(kwarg, "query", None) or getattr(kwarg, "name", None) or field.name
             if field.is_non_string_sequence:
-                kwarg = field.kwarg_definition
-                alias = getattr(kwarg, "query", None) or getattr(kwarg, "name", None)
-                names.add(alias or field.name)
-        known = _LIST_PARAMS[id(handler)] = frozenset(names)
+                lists.add(name)
+            elif field.is_optional and not any(
+                t.annotation is str for t in field.inner_types if not t.is_none_type
+            ):
+                typed_optional.add(name)
+        known = _RULES[id(handler)] = _QueryRules(frozenset(lists), frozenset(typed_optional))
     return known
 
 
-async def refuse_repeated_query_params(request: Request[Any, Any, Any]) -> None:
+async def refuse_ambiguous_query_params(request: Request[Any, Any, Any]) -> None:
     """An app-level `before_request` hook."""
     query = request.query_params
     names = list(query.keys())  # distinct names; len(query) counts every value
-    if len(names) == len(query):
-        return  # no name given twice: the usual case
+    repeated = len(names) != len(query)
+    if not repeated and "null" not in query.values():
+        return  # the usual case
     handler = request.route_handler
-    allowed = _list_params(handler) if isinstance(handler, HTTPRouteHandler) else frozenset()
+    if not isinstance(handler, HTTPRouteHandler):
+        return
+    rules = _rules(handler)
     for name in names:
-        if name not in allowed and len(query.getall(name)) > 1:
+        values = query.getall(name)
+        if len(values) > 1 and name not in rules.lists:
             raise ValidationException(f"query parameter {name!r} may be given only once")
+        if name in rules.typed_optional and "null" in values:
+            raise ValidationException(f"query parameter {name!r}: leave it out instead of null")

@@ -187,3 +187,23 @@ async def test_logins_refuse_the_spaces_python_and_javascript_disagree_on(
         )
         assert response.status_code == 400, (repr(login), response.text)
         assert response.json()["code"] == "validation_error"
+
+
+async def test_a_literal_null_for_a_typed_filter_is_refused(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    # `?site_id=null` (a client's String(null)) was read as no filter: an export of every
+    # site where one was meant.
+    headers = world.headers(world.a.users[Role.ADMIN])
+    for path, name in (
+        ("/api/equipment/export.xlsx", "site_id"),
+        ("/api/attendance/punches", "user_id"),
+        ("/api/audit", "actor_id"),
+    ):
+        refused = await api.get(path, params={name: "null"}, headers=headers)
+        assert refused.status_code == 400, (path, refused.text)
+        assert refused.json()["code"] == "validation_error"
+        assert "instead of null" in refused.json()["detail"]
+    # A text filter may be the word itself.
+    taken = await api.get("/api/audit", params={"entity": "null"}, headers=headers)
+    assert taken.status_code == 200, taken.text
