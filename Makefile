@@ -76,7 +76,8 @@ eval-hazard: deps
 FUZZ_EXAMPLES ?= 200
 .PHONY: fuzz load audit deploy-check
 fuzz: deps
-	SITECHECK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest tests/fuzz -p no:randomly -q
+	# One test drives every operation: at 200 examples it outlasts pytest's 300 s default.
+	SITECHECK_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(UV) run pytest tests/fuzz -p no:randomly -q --timeout=3600
 
 load: deps
 	$(UV) run python -m benchmarks.rush $(ARGS)
