@@ -90,8 +90,11 @@ def security_headers_hook(settings: Settings) -> BeforeMessageSendHookHandler:
         rid = scope.get("state", {}).get(REQUEST_ID_STATE_KEY)
         if rid:
             headers.append((b"x-request-id", str(rid).encode()))
-        path = str(scope.get("path", ""))
-        headers.append((b"content-security-policy", csp_for_path(path, pwa_policy)))
+        # A handler that set its own policy knows its content (the label sheet's inline
+        # style): a second header would be enforced too, and the stricter one wins.
+        if not any(name.lower() == b"content-security-policy" for name, _ in headers):
+            path = str(scope.get("path", ""))
+            headers.append((b"content-security-policy", csp_for_path(path, pwa_policy)))
         # scheme is "https" for direct TLS, or behind a proxy uvicorn trusts
         # (FORWARDED_ALLOW_IPS) that sent X-Forwarded-Proto: https. SITECHECK_HSTS says
         # the deployment is served over https only, whatever reaches the process; a
