@@ -8,7 +8,7 @@ Clients (the PWA outbox, integrations) branch on `code`, never on `title` or `de
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from types import TracebackType
 from typing import Any
@@ -136,25 +136,28 @@ def _is_db_outage(exc: BaseException) -> bool:
         return True
     if _sqlstate_in_chain(exc, _UNAVAILABLE_SQLSTATES):
         return True
-    seen: BaseException | None = exc
-    while seen is not None:
+    for seen in _chain(exc):
         if type(seen).__name__ in ("InterfaceError", "ConnectionDoesNotExistError"):
             # asyncpg's "connection is closed": the socket died under a pooled connection.
             return "closed" in str(seen) or "does not exist" in str(seen)
-        seen = seen.__cause__ or seen.__context__
     return False
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """`exc` and what it wraps (SQLAlchemy wraps asyncpg's errors), outermost first."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        yield seen
+        seen = seen.__cause__ or seen.__context__
 
 
 def _sqlstate_in_chain(exc: BaseException, prefixes: tuple[str, ...]) -> bool:
-    """Whether the driver error under `exc` (SQLAlchemy wraps asyncpg's) has a SQLSTATE
-    starting with one of `prefixes`."""
-    seen: BaseException | None = exc
-    while seen is not None:
-        sqlstate = getattr(seen, "sqlstate", None)
-        if isinstance(sqlstate, str) and sqlstate.startswith(prefixes):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
+    """Whether a driver error under `exc` has a SQLSTATE starting with one of `prefixes`."""
+    return any(
+        isinstance(sqlstate := getattr(seen, "sqlstate", None), str)
+        and sqlstate.startswith(prefixes)
+        for seen in _chain(exc)
+    )
 
 
 def _from_database_driver(tb: TracebackType | None) -> bool:
