@@ -21,6 +21,9 @@ from urllib.parse import urlsplit
 from storage.s3 import S3Settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+# The largest SITECHECK_MAX_UPLOAD_MB may be; upload routes are declared with it
+# (api/lib/uploads.py) before the configured cap is known.
+MAX_UPLOAD_MB_LIMIT = 200
 
 
 class ConfigError(Exception):
@@ -80,8 +83,8 @@ def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
 
 def _photo_settings(env: Mapping[str, str]) -> dict[str, Any]:
     upload_mb = _int(env, "SITECHECK_MAX_UPLOAD_MB", 25)
-    if not 1 <= upload_mb <= 200:
-        raise ConfigError("SITECHECK_MAX_UPLOAD_MB must be within 1..200")
+    if not 1 <= upload_mb <= MAX_UPLOAD_MB_LIMIT:
+        raise ConfigError(f"SITECHECK_MAX_UPLOAD_MB must be within 1..{MAX_UPLOAD_MB_LIMIT}")
     presign = _int(env, "SITECHECK_PRESIGN_TTL_S", 300)
     if not 10 <= presign <= 7 * 24 * 3600:
         raise ConfigError("SITECHECK_PRESIGN_TTL_S must be within 10..604800")

@@ -16,6 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
+from api.config import MAX_UPLOAD_MB_LIMIT
 from api.lib.errors import AppError, problem_response
 
 T = TypeVar("T")
@@ -67,8 +68,7 @@ def upload_route(max_file_bytes: int) -> dict[str, Any]:
     }
 
 
-# The most SITECHECK_MAX_UPLOAD_MB may be (api/config.py).
-LARGEST_CONFIGURABLE_UPLOAD = 200 * 1024 * 1024
+LARGEST_CONFIGURABLE_UPLOAD = MAX_UPLOAD_MB_LIMIT * 1024 * 1024
 
 
 async def _declared_size_guard(connection: ASGIConnection[Any, Any, Any, Any], _: Any) -> None:
