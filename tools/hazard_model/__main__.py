@@ -49,12 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     tr.add_argument("checkpoint", type=Path)
     tr.add_argument("data_yaml", type=Path)
     tr.add_argument("runs", type=Path)
-    tr.add_argument("--imgsz", type=int, default=480)
-    tr.add_argument("--epochs", type=int, default=2)
-    tr.add_argument("--batch", type=int, default=8)
-    tr.add_argument("--freeze", type=int, default=9, help="first N modules frozen (backbone)")
-    tr.add_argument("--workers", type=int, default=2)
-    tr.add_argument("--seed", type=int, default=0)
+    pipeline.add_training_arguments(tr)
 
     pipeline.add_arguments(sub)
 
@@ -75,19 +70,7 @@ def main(argv: list[str] | None = None) -> int:
 
         prepare_dataset(a.source, a.out, a.train_photos, a.val_photos, a.exclude, a.seed)
     elif a.command == "train":
-        from tools.hazard_model.finetune import train
-
-        train(
-            a.checkpoint,
-            a.data_yaml,
-            a.runs,
-            imgsz=a.imgsz,
-            epochs=a.epochs,
-            batch=a.batch,
-            freeze=a.freeze,
-            workers=a.workers,
-            seed=a.seed,
-        )
+        pipeline.train_as_asked(a, a.checkpoint, a.data_yaml, a.runs)
     return 0
 
 

@@ -58,6 +58,34 @@ DEFAULT_BASE = Path("/tmp/bench-venv/weights/helmet_best.pt")  # noqa: S108
 SETUP_EXIT = 2
 
 
+def add_training_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a training run, the same for `train` and `finetune`."""
+    parser.add_argument("--imgsz", type=int, default=480)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--freeze", type=int, default=9, help="first N modules frozen (backbone)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--seed", type=int, default=0)
+
+
+def train_as_asked(a: argparse.Namespace, checkpoint: Path, data_yaml: Path, runs: Path) -> Path:
+    """Train with the options add_training_arguments read; the trained checkpoint."""
+    # Imported here: torch and ultralytics exist only in the tools' own venv.
+    from tools.hazard_model.finetune import train
+
+    return train(
+        checkpoint,
+        data_yaml,
+        runs,
+        imgsz=a.imgsz,
+        epochs=a.epochs,
+        batch=a.batch,
+        freeze=a.freeze,
+        workers=a.workers,
+        seed=a.seed,
+    )
+
+
 def add_arguments(sub: Any) -> None:
     ft = sub.add_parser(
         "finetune",
@@ -91,12 +119,7 @@ def add_arguments(sub: Any) -> None:
     ft.add_argument("--exclude", type=Path, action="append", default=[], help="more test photos")
     ft.add_argument("--current-model", type=Path, help="default: SITECHECK_HAZARD_MODEL or shipped")
     ft.add_argument("--current-policy", type=Path, help="default: SITECHECK_HAZARD_POLICY")
-    ft.add_argument("--imgsz", type=int, default=480)
-    ft.add_argument("--epochs", type=int, default=2)
-    ft.add_argument("--batch", type=int, default=8)
-    ft.add_argument("--freeze", type=int, default=9)
-    ft.add_argument("--workers", type=int, default=2)
-    ft.add_argument("--seed", type=int, default=0)
+    add_training_arguments(ft)
     ft.add_argument("--val-fraction", type=float, default=0.1)
     ft.add_argument("--calibration-photos", type=int, default=64)
     ft.add_argument("--tolerance", type=float, default=0.0, help="allowed drop per gated metric")
@@ -194,19 +217,7 @@ def _run(a: argparse.Namespace) -> int:
                 f"{list(names)}: fine-tune from the running model's lineage"
             )
         with stages.stage("train"):
-            from tools.hazard_model.finetune import train
-
-            checkpoint = train(
-                a.base,
-                prepared.data_yaml,
-                work / "runs",
-                imgsz=a.imgsz,
-                epochs=a.epochs,
-                batch=a.batch,
-                freeze=a.freeze,
-                workers=a.workers,
-                seed=a.seed,
-            )
+            checkpoint = train_as_asked(a, a.base, prepared.data_yaml, work / "runs")
     else:
         checkpoint = a.trained
 
