@@ -14,11 +14,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.config import REPO_ROOT
 from api.db.migrate import upgrade
 from infra.local.processes import (
     WORKER_COMMAND,
     api_command,
+    child_env,
     free_port,
     log_tail,
     spawn,
@@ -65,31 +65,31 @@ def running_stack(*, keep: bool = False, log_level: str = "INFO") -> Iterator[St
             env = prepare_environment(data_dir, stack)
             upgrade(env["DATABASE_URL"])
             port = free_port()
-            child_env = {
-                **os.environ,
-                **env,
-                "PYTHONPATH": str(REPO_ROOT),
-                "SITECHECK_INPROCESS_WORKER": "0",
-                "SITECHECK_LOG_LEVEL": log_level,
-                # The worker's own metrics/health port is off: the rush reads the queue
-                # from the database, and a fixed port could clash with another run.
-                "SITECHECK_WORKER_HTTP_PORT": "0",
-            }
+            app_env = child_env(
+                {
+                    **env,
+                    "SITECHECK_INPROCESS_WORKER": "0",
+                    "SITECHECK_LOG_LEVEL": log_level,
+                    # The worker's own metrics/health port is off: the rush reads the
+                    # queue from the database, and a fixed port could clash with another.
+                    "SITECHECK_WORKER_HTTP_PORT": "0",
+                }
+            )
             api_log, worker_log = data_dir / "api.log", data_dir / "worker.log"
             # Callbacks run last-in first-out: the API stops first (nothing new is queued),
             # then the worker (its running job finishes), then PostGIS and S3.
             # Their own sessions: Ctrl-C in the terminal reaches only the rush, which then
             # stops them in order.
-            worker = spawn(WORKER_COMMAND, child_env, worker_log, own_session=True)
+            worker = spawn(WORKER_COMMAND, app_env, worker_log, own_session=True)
             stack.callback(stop, worker, 40.0)
-            api = spawn(api_command(port), child_env, api_log, own_session=True)
+            api = spawn(api_command(port), app_env, api_log, own_session=True)
             stack.callback(stop, api, 20.0)
             base_url = f"http://127.0.0.1:{port}"
             took = wait_until_ok(api, f"{base_url}/health", api_log, 120.0)
             print(f"API healthy after {took:.1f}s", file=sys.stderr)
             if worker.poll() is not None:
                 raise RuntimeError(f"worker exited during start:\n{log_tail(worker_log)}")
-            yield Stack(base_url, child_env, api.pid, worker.pid, data_dir)
+            yield Stack(base_url, app_env, api.pid, worker.pid, data_dir)
             print("stopping the API, the worker, PostGIS and S3 ...", file=sys.stderr)
     finally:
         os.environ.update(saved)
