@@ -19,6 +19,7 @@ import subprocess
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -80,7 +81,7 @@ def _file_id(root: Path, ports: dict[str, int], bucket: str, key: str) -> str:
     return match.group(1)
 
 
-def _http_attempts(t: Target) -> list[tuple[str, str, str, dict[str, object]]]:
+def _http_attempts(t: Target) -> list[tuple[str, str, str, dict[str, Any]]]:
     """(what, method, url, request options) for every HTTP port but S3's: reads first,
     then writes, then deletes, so each finds the object still there."""
     master = f"http://127.0.0.1:{t.ports['master']}"
@@ -90,8 +91,8 @@ def _http_attempts(t: Target) -> list[tuple[str, str, str, dict[str, object]]]:
     webdav = f"http://127.0.0.1:{t.ports['webdav']}"
     vid = t.fid.split(",", 1)[0]
     obj = f"/buckets/{t.bucket}/{t.key}"
-    json_accept = {"headers": {"Accept": "application/json"}}
-    upload = {"files": {"file": ("x.jpg", FORGED, "image/jpeg")}}
+    json_accept: dict[str, Any] = {"headers": {"Accept": "application/json"}}
+    upload: dict[str, Any] = {"files": {"file": ("x.jpg", FORGED, "image/jpeg")}}
     return [
         ("master: a write token", "GET", f"{master}/dir/assign", {}),
         ("master: a token for the object", "GET", f"{master}/dir/lookup?fileId={t.fid}", {}),
@@ -127,7 +128,7 @@ async def test_only_signed_s3_reaches_objects(target: Target) -> None:
     async with httpx.AsyncClient(timeout=5, follow_redirects=False) as anyone:
         for what, method, url, options in _http_attempts(target):
             try:
-                answer = await anyone.request(method, url, **options)  # type: ignore[arg-type]
+                answer = await anyone.request(method, url, **options)
             except httpx.TransportError:
                 continue  # nothing listens: refused
             # 401/403 (no token), 404 (the API is switched off), 405: refused. A redirect
