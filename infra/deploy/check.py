@@ -21,6 +21,9 @@ What is checked (each check returns problems as sentences; none means it passed)
   Dockerfile's command and the worker's settings;
 * the proxy's and the Ingress's body limit equal the app's request_max_body_size, the
   proxy hides /metrics and forwards X-Request-ID;
+* the S3 store (SeaweedFS) in compose: only its S3 port is reachable, through the gate
+  whose network namespace it shares, every other port bound to loopback there and none
+  published; the master's and filer's HTTP APIs are off and volume access is signed;
 * the Dockerfile: multi-stage with `api` and `worker` targets, a numeric non-root USER,
   a HEALTHCHECK per target, `uv sync --frozen --no-dev`, pinned base images, nothing
   secret in ENV/ARG, every COPY source present and not excluded by .dockerignore.
@@ -305,6 +308,46 @@ def check_compose(deploy_dir: Path, facts: AppFacts, report: Report) -> None:
         command = " ".join(str(c) for c in service.get("command") or [])
         if name != "migrate" and ("alembic" in command or "release" in command):
             report.add(f"{where}: services.{name}", "replicas must not run migrations")
+    _store_problems(where, services, report)
+
+
+# What SeaweedFS needs on its command line so that only signed S3 reaches objects: every
+# component bound to loopback (its master, volume, filer and gRPC APIs have no
+# authentication of their own), the master's and filer's HTTP APIs off, and JWT keys for
+# volume writes and reads (weed reads them from WEED_* variables, drawn at each start).
+STORE_FLAGS = ("-ip.bind=127.0.0.1", "-disableHttp", "-filer.disableHttp")
+STORE_SIGNING = ("WEED_JWT_SIGNING_KEY=", "WEED_JWT_SIGNING_READ_KEY=")
+
+
+def _store_problems(where: str, services: Mapping[str, Any], report: Report) -> None:
+    stores = {n: s for n, s in services.items() if "seaweedfs" in str(s.get("image", ""))}
+    if not stores:
+        report.add(where, "no SeaweedFS store service")
+    for name, service in sorted(stores.items()):
+        at = f"{where}: services.{name}"
+        command = " ".join(str(c) for c in service.get("command") or [])
+        for flag in STORE_FLAGS:
+            if not re.search(rf"(^|\s){re.escape(flag)}(\s|$)", command):
+                report.add(at, f"the store runs without {flag}: its unauthenticated APIs open")
+        for flag in re.findall(r"-[\w.]*ip\.bind=(\S+)", command):
+            if flag != "127.0.0.1":
+                report.add(at, f"a component binds {flag}: only loopback, behind the gate")
+        for variable in STORE_SIGNING:
+            if variable not in command:
+                report.add(at, f"volume signing is not configured ({variable.rstrip('=')})")
+        if service.get("ports") or service.get("expose"):
+            report.add(at, "publishes or exposes ports; only S3, through its gate, may be reached")
+        # Its own network namespace would put every loopback-bound port out of the gate's
+        # reach, and any network would put them within everyone else's: share the gate's.
+        mode = str(service.get("network_mode", ""))
+        gate = services.get(mode.removeprefix("service:")) if mode.startswith("service:") else None
+        if gate is None or service.get("networks"):
+            report.add(at, "must share its S3 gate's network namespace (network_mode: service:…)")
+        elif gate.get("ports") or gate.get("expose"):
+            report.add(
+                f"{where}: services.{mode.removeprefix('service:')}",
+                "the store's gate publishes ports",
+            )
 
 
 def _built_here(service: Mapping[str, Any]) -> bool:

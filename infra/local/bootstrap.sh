@@ -25,6 +25,8 @@ done
 # Node may come from elsewhere (NodeSource, nvm) with npm bundled: what matters is the commands.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The embedded S3 store's gRPC certificate is made with it at every start (embedded.py).
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # uv is installed with pip below; Debian's python3 has no pip unless python3-pip is there.
 if ! command -v uv >/dev/null 2>&1 && ! python3 -m pip --version >/dev/null 2>&1; then
     missing+=(python3-pip)

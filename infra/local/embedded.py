@@ -703,6 +703,30 @@ class S3Endpoint:
 # weed's admin worker dials admin.port + 10000 regardless of -admin.port.grpc, so following its
 # convention for every component is the only layout where nothing dials a port we do not own.
 _WEED_COMPONENTS = ("master", "volume", "filer", "s3", "webdav", "admin")
+# Every security.toml section weed reads a gRPC certificate from, as a server or as a client.
+# One certificate serves them all: every side of every connection is this one process.
+_WEED_GRPC_SECTIONS = (
+    "master",
+    "volume",
+    "filer",
+    "s3",
+    "admin",
+    "worker",
+    "client",
+    "mount",
+    "mq",
+    "msg_broker",
+    "msg_agent",
+)
+# weed's JWT keys: [jwt.signing] lets the master hand volume write tokens to its own filer and
+# S3 gateway only, [jwt.signing.read] the same for volume reads, the filer_signing pair guards
+# the filer's HTTP API (which -disableHttp also closes).
+_WEED_JWT_SECTIONS = (
+    "jwt.signing",
+    "jwt.signing.read",
+    "jwt.filer_signing",
+    "jwt.filer_signing.read",
+)
 
 
 def _find_weed() -> Path:
@@ -768,19 +792,46 @@ def _sigv4_list_buckets(endpoint: S3Endpoint, secret: str) -> int:
         return exc.code
 
 
+# The master's HTTP API is switched off (-disableHttp, see EmbeddedS3._command); its status page
+# stays, and it is the one unauthenticated view of the topology left: which volume servers hold
+# how many volumes (no object names, no file ids). Each data node is a row whose link to the
+# volume server is followed by its volume count.
+_MASTER_PAGE_VOLUMES = re.compile(r'/ui/index\.html">[^<]*</a>\s*</td>\s*<td>(\d+)</td>')
+
+
 def _master_volume_count(master_port: int) -> int | None:
     """Volumes the master knows about, or None while no volume server has registered."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    url = f"http://{LOOPBACK}:{master_port}/dir/status"
+    url = f"http://{LOOPBACK}:{master_port}/"
     with opener.open(url, timeout=2) as response:
-        status = json.load(response)
-    nodes = [
-        node
-        for center in status["Topology"]["DataCenters"] or []
-        for rack in center["Racks"] or []
-        for node in rack["DataNodes"] or []
-    ]
-    return sum(int(node["Volumes"]) for node in nodes) if nodes else None
+        page = response.read().decode("utf-8", errors="replace")
+    counts = [int(count) for count in _MASTER_PAGE_VOLUMES.findall(page)]
+    return sum(counts) if counts else None
+
+
+# An HTTP/2 client preface followed by an empty SETTINGS frame: a plaintext gRPC server answers
+# with its own SETTINGS frame (frame type 4), a server that requires TLS does not.
+_H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + b"\x00\x00\x00\x04\x00\x00\x00\x00\x00"
+
+
+def _grpc_answers_plaintext(port: int) -> bool:
+    """Whether a gRPC port speaks to a client that brings no certificate and no TLS."""
+    try:
+        with socket.create_connection((LOOPBACK, port), timeout=2) as conn:
+            conn.sendall(_H2_PREFACE)
+            head = conn.recv(9)
+    except OSError:
+        return False
+    return len(head) == 9 and head[3] == 0x04
+
+
+def _find_openssl() -> str:
+    found = shutil.which("openssl")
+    if found is None:
+        raise EmbeddedServiceError(
+            "openssl is needed to make the store's gRPC certificate; apt-get install openssl"
+        )
+    return found
 
 
 class EmbeddedS3(_Service):
@@ -796,6 +847,9 @@ class EmbeddedS3(_Service):
         self.log_file = self.root / "weed.log"
         self.pid_file = self.root / "weed.pid"
         self.ports_file = self.root / "ports.json"
+        # weed reads ./security.toml from its working directory (self.root) before any other.
+        self.security_file = self.root / "security.toml"
+        self.tls_dir = self.root / "tls"
         self.timeout = timeout
 
     # -- public API ---------------------------------------------------------------------------
@@ -953,6 +1007,10 @@ class EmbeddedS3(_Service):
             "-s3.port.iceberg=0",
             "-s3.port.lance=0",
             "-volume.preStopSeconds=0",
+            # The master's and the filer's HTTP APIs (assign, lookup, collection delete, the
+            # filer's file tree) answer anyone who can reach the port; SiteCheck speaks S3
+            # only, and weed's own components talk gRPC, so those APIs are closed.
+            "-disableHttp",
         ]
         for name in _WEED_COMPONENTS:
             argv.append(f"-{name}.port={ports[name]}")
@@ -969,12 +1027,14 @@ class EmbeddedS3(_Service):
         # weed saves every flag into mini.options and re-applies it at the next start whenever
         # the command line leaves that flag at its default; drop it so our argv is the only truth.
         (self.store / "mini.options").unlink(missing_ok=True)
+        self._write_security()
         _rotate_log(self.log_file)
         argv = self._command(weed, ports)
         # AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY make weed add a second identity ('mini') next
         # to our config file, and S3_BUCKET/S3_EXTERNAL_URL change its behaviour: none of the
-        # caller's (or the app's) settings may leak into the store.
-        env = _clean_env(("AWS_", "S3_"))
+        # caller's (or the app's) settings may leak into the store. WEED_* variables override
+        # security.toml (an empty WEED_JWT_SIGNING_KEY would switch signing off).
+        env = _clean_env(("AWS_", "S3_", "WEED_"))
         with self.log_file.open("ab") as log:
             log.write(f"\n--- {datetime.datetime.now().isoformat()} {shlex.join(argv)}\n".encode())
             log.flush()
@@ -1039,6 +1099,73 @@ class EmbeddedS3(_Service):
                 f"S3 at {endpoint.endpoint_url} accepted a wrong secret (HTTP {wrong}); "
                 f"authentication is not enforced, check {self.config_file}"
             )
+        # weed falls back to plaintext gRPC, with a warning only, when it cannot load the
+        # certificate: make sure every gRPC port refuses a client without one.
+        for name in _WEED_COMPONENTS:
+            if name != "webdav" and _grpc_answers_plaintext(ports[name] + _GRPC_OFFSET):
+                raise EmbeddedServiceError(
+                    f"weed's {name} gRPC port {ports[name] + _GRPC_OFFSET} answers without a "
+                    f"client certificate; check {self.security_file}"
+                )
+
+    def _write_security(self) -> None:
+        """New JWT keys and a new gRPC certificate for this run of weed, in security.toml.
+
+        Only this one weed process signs and checks them (no other client may hold them), so
+        they are made afresh at every start: nothing to expire, rotate or carry over.
+        """
+        self.tls_dir.mkdir(mode=0o700, exist_ok=True)
+        self.tls_dir.chmod(0o700)
+        cert, key = self.tls_dir / "store.crt", self.tls_dir / "store.key"
+        # One self-signed certificate is the CA, the server and the client certificate at
+        # once: weed (mutual TLS, RequireClientCert) accepts only peers presenting it, and its
+        # private key never leaves this folder. weed does not check host names.
+        _run(
+            [
+                _find_openssl(),
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+                "-nodes",
+                "-keyout",
+                str(key),
+                "-out",
+                str(cert),
+                "-days",
+                "36500",
+                "-subj",
+                "/CN=sitecheck-embedded-store",
+                "-addext",
+                "basicConstraints=critical,CA:true",
+                "-addext",
+                "keyUsage=critical,digitalSignature,keyCertSign",
+                "-addext",
+                "extendedKeyUsage=serverAuth,clientAuth",
+                "-addext",
+                f"subjectAltName=IP:{LOOPBACK}",
+            ],
+            what="making the store's gRPC certificate",
+            env=_clean_env(("OPENSSL_",)),
+            cwd=self.tls_dir,
+        )
+        key.chmod(0o600)
+        # TOML basic strings share JSON's escapes, so json.dumps quotes a path safely.
+        lines = ["# Written by infra/local/embedded.py at every start of weed; do not edit."]
+        for section in _WEED_JWT_SECTIONS:
+            lines += [f"[{section}]", f'key = "{secrets.token_hex(32)}"', ""]
+        # Volume UI over HTTP: off (it is off by default once [jwt.signing] is set; say so).
+        lines += ["[access]", "ui = false", "", "[grpc]", f"ca = {json.dumps(str(cert))}", ""]
+        for section in _WEED_GRPC_SECTIONS:
+            lines += [
+                f"[grpc.{section}]",
+                f"cert = {json.dumps(str(cert))}",
+                f"key = {json.dumps(str(key))}",
+                "",
+            ]
+        _write_private(self.security_file, "\n".join(lines))
 
     def _remove_sockets(self) -> None:
         # weed leaves its S3 socket behind, and a SIGKILL leaves the gRPC ones in /tmp; remove
