@@ -7,7 +7,7 @@ photos through this module.
 Order of writes (so a crash at any point loses nothing and leaves nothing for long):
 
 1. the upload is processed (storage/images.py, in a killable child process);
-2. the object keys are recorded in `pending_objects` and committed;
+2. the object keys are marked pending (api/lib/pending_objects.py) and committed;
 3. the objects are written; keys are the sha256 of the stored bytes, so a resend of
    the same photo writes the same key again instead of a second copy;
 4. the photo row is inserted and the pending marks removed in one transaction.
@@ -28,17 +28,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db.models import PendingObject, Photo, Site
+from api.db.models import Photo, Site
 from api.lib import audit
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
 from api.lib.errors import IdConflict, NotFound
 from api.lib.geo import check_optional_point
+from api.lib.pending_objects import mark_pending, unmark
 from storage.images import ImageLimits, ProcessedImage, process_image
 from storage.s3 import ObjectStore
 
@@ -136,11 +137,7 @@ async def ingest_photo(
     )
     full_key, thumb_key = object_keys(actor.company_id, image)
 
-    await session.execute(
-        insert(PendingObject)
-        .values([{"key": full_key}, {"key": thumb_key}])
-        .on_conflict_do_nothing(index_elements=[PendingObject.key])
-    )
+    await mark_pending(session, [full_key, thumb_key])
     await session.commit()
 
     await store.put_bytes(full_key, image.full.data, image.full.content_type)
@@ -175,7 +172,7 @@ async def ingest_photo(
         .on_conflict_do_nothing(index_elements=[Photo.id])
         .returning(Photo.id)
     )
-    await session.execute(delete(PendingObject).where(PendingObject.key.in_([full_key, thumb_key])))
+    await unmark(session, [full_key, thumb_key])
     photo = await session.get(Photo, meta.id, populate_existing=True)
     if photo is None:  # pragma: no cover - inserted or already there, one of the two
         raise RuntimeError("photo row vanished")

@@ -1,7 +1,8 @@
-"""Attendance background work: the selfie retention purge and the absence alerts.
+"""Attendance background work: the selfie retention purge, deleting the selfies of a
+worker who withdrew face consent, and the absence alerts.
 
-Both are periodic and judge "now" by the schedule's `timestamp`, so a late run (a
-worker that was down) does exactly what the on-time run would have done.
+The periodic ones judge "now" by the schedule's `timestamp`, so a late run (a worker
+that was down) does exactly what the on-time run would have done.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from sqlalchemy import select, update
 
 from api.db.models import Punch
 from api.domain.attendance.absence import publish_absences
+from api.domain.attendance.selfies import DELETE_TASK
 from api.jobs.runtime import job_runtime
 from api.lib.events import defer_pending
+from api.lib.pending_objects import delete_unreferenced
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +61,17 @@ async def purge_selfies(timestamp: int) -> int:
     if purged:
         log.info("purged %d expired selfies", purged)
     return purged
+
+
+@blueprint.task(
+    name=DELETE_TASK, retry=procrastinate.RetryStrategy(max_attempts=5, exponential_wait=4)
+)
+async def delete_selfies(keys: list[str]) -> int:
+    """Delete the selfies an erasure let go of (selfies.release_selfies marked them).
+    A failure is retried here; past the last try, the sweeper deletes what is left."""
+    deleted = await delete_unreferenced(job_runtime(), keys)
+    log.info("deleted %d selfies after a consent withdrawal", deleted)
+    return deleted
 
 
 @blueprint.periodic(cron="7 * * * *")

@@ -6,10 +6,13 @@ and replays its answer, and racing identical uploads store exactly one row. Punc
 one worker are serialised by an advisory lock, so two punches arriving together still
 see each other for the travel check and cannot both bind a "first" device.
 
-The selfie goes to S3 (private, under `selfies/<company>/<punch id>`) only for workers
-with face consent, i.e. with enrolled templates; for the non-face path it is neither
-analysed nor kept. It is the original upload (bounded to SELFIE_MAX_BYTES and sniffed
-as an image), kept for `selfie_retention_days` and then deleted by a periodic job.
+The selfie goes to S3 (private, under `selfies/<company>/<punch id>.jpg`) only for
+workers with face consent, i.e. with enrolled templates; for the non-face path it is
+neither analysed nor kept. What is kept is a re-encoded copy without metadata
+(selfies.py), for `selfie_retention_days` (then a periodic job deletes it) or until the
+worker withdraws consent. Its key is marked pending and committed before the punch's
+own transaction begins, and unmarked in it: a punch that fails after the write leaves
+the object to the sweeper.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from api.db.models import Punch, PunchStatus, Site, WorkerDevice
 from api.db.models.base import utcnow
 from api.domain.attendance import checks
 from api.domain.attendance.schemas import PunchMeta
+from api.domain.attendance.selfies import selfie_key, store_selfie
 from api.domain.attendance.views import punch_out
 from api.lib import audit
 from api.lib.authz import get_visible_site
@@ -41,6 +45,7 @@ from api.lib.context import Actor
 from api.lib.faces import IMAGE_INVALID, NOT_ENROLLED, verify_face
 from api.lib.geo import check_point, point_geography
 from api.lib.idempotency import Outcome, create_once, fingerprint
+from api.lib.pending_objects import mark_pending, unmark
 from api.lib.uploads import read_upload
 from storage.images import ImageInvalid, sniff_format
 from storage.s3 import ObjectStore
@@ -50,14 +55,6 @@ T = TypeVar("T")
 # A PWA selfie is ~200 KB; a phone's own camera file up to a few MB. Anything bigger is
 # not a selfie.
 SELFIE_MAX_BYTES = 10 * 1024 * 1024
-
-_CONTENT_TYPES = {
-    "jpeg": ("image/jpeg", "jpg"),
-    "png": ("image/png", "png"),
-    "webp": ("image/webp", "webp"),
-    "heif": ("image/heic", "heic"),
-    "avif": ("image/avif", "avif"),
-}
 
 
 @dataclass(frozen=True)
@@ -83,10 +80,18 @@ async def record_punch(
     meta: PunchMeta,
     selfie: Selfie,
 ) -> Outcome:
-    async def create() -> dict[str, Any]:
-        return await _create(session, actor, settings, store, meta, selfie)
+    key = selfie_key(actor.company_id, meta.id)
 
-    return await create_once(
+    async def create() -> dict[str, Any]:
+        return await _create(session, actor, settings, store, meta, selfie, key)
+
+    # Marked for every punch, before the idempotency key is taken (committing after it
+    # would publish a key without its answer): whether a selfie is kept is only known
+    # after the face check, and a mark whose key was never written costs the sweeper a
+    # no-op delete at most. The punch's transaction (or a replay's) removes it again.
+    await mark_pending(session, [key])
+    await session.commit()
+    outcome = await create_once(
         session,
         actor,
         scope="punch",
@@ -94,6 +99,8 @@ async def record_punch(
         request_hash=fingerprint(meta, selfie.sha256),
         create=create,
     )
+    await unmark(session, [key])
+    return outcome
 
 
 class _Clock:
@@ -122,13 +129,14 @@ async def _create(
     store: ObjectStore,
     meta: PunchMeta,
     selfie: Selfie,
+    stored_key: str,
 ) -> dict[str, Any]:
     clock = _Clock()
     received_at = utcnow()
     check_point(meta.lat, meta.lon)
     site = await clock.time("db", lambda: get_visible_site(session, actor, meta.site_id))
     user_id = actor.id
-    await clock.time("db", lambda: _lock_worker(session, user_id))
+    await clock.time("db", lambda: lock_worker(session, user_id))
 
     j = checks.Judgement()
     inside, distance = await clock.time("geofence", lambda: _geofence(session, site, meta))
@@ -147,12 +155,11 @@ async def _create(
     key = None
     async with anyio.create_task_group() as tg:
         if face.reason != NOT_ENROLLED:
-            content_type, ext = _CONTENT_TYPES[selfie.format]
-            key = stored_key = f"selfies/{actor.company_id}/{punch_id}.{ext}"
+            key = stored_key
             tg.start_soon(
                 clock.time,
                 "storage",
-                lambda: store.put_bytes(stored_key, selfie.data, content_type),
+                lambda: store_selfie(store, settings, stored_key, selfie.data),
             )
         neighbours = await clock.time("db", lambda: _neighbours(session, user_id, punch_id, meta))
         checks.judge_travel(j, meta.accuracy_m, meta.captured_at, neighbours)
@@ -194,7 +201,9 @@ async def _create(
     return {**body, "timings_ms": clock.total()}
 
 
-async def _lock_worker(session: AsyncSession, user_id: uuid.UUID) -> None:
+async def lock_worker(session: AsyncSession, user_id: uuid.UUID) -> None:
+    """Until the transaction ends, no other punch of this worker is judged or stored (and
+    a face erasure waits for the one in progress)."""
     key = func.hashtextextended(f"punch:{user_id}", 0)
     await session.execute(select(func.pg_advisory_xact_lock(key)))
 

@@ -1,4 +1,6 @@
-"""Photo upkeep: objects whose database row never came are deleted."""
+"""Stored-object upkeep: objects whose database row never came (or let go of them) are
+deleted (api/lib/pending_objects.py). Named after photos, the first to need it; punch
+selfies are swept the same way."""
 
 from __future__ import annotations
 
@@ -6,11 +8,12 @@ import logging
 from datetime import timedelta
 
 import procrastinate
-from sqlalchemy import delete, or_, select
+from sqlalchemy import select
 
-from api.db.models import PendingObject, Photo
+from api.db.models import PendingObject
 from api.db.models.base import utcnow
 from api.jobs.runtime import job_runtime
+from api.lib.pending_objects import delete_unreferenced
 
 log = logging.getLogger(__name__)
 
@@ -21,31 +24,22 @@ ORPHAN_AFTER = timedelta(hours=1)
 
 
 async def sweep_orphans_once(older_than: timedelta = ORPHAN_AFTER) -> int:
-    """Delete stored objects that no photo refers to, among those recorded as pending
-    before `older_than`; return how many objects were deleted."""
+    """Delete stored objects that no row refers to, among those marked pending before
+    `older_than`; return how many objects were deleted."""
     rt = job_runtime()
-    deleted = 0
+    cutoff = utcnow() - older_than
     async with rt.session() as session:
         keys = (
             await session.scalars(
                 select(PendingObject.key)
-                .where(PendingObject.created_at < utcnow() - older_than)
+                .where(PendingObject.created_at < cutoff)
                 .order_by(PendingObject.created_at)
                 .limit(1000)
             )
         ).all()
-        for key in keys:
-            referenced = await session.scalar(
-                select(Photo.id).where(or_(Photo.key == key, Photo.thumb_key == key)).limit(1)
-            )
-            if referenced is None:
-                # Deleting a key that was never written is a no-op in S3.
-                await rt.store.delete(key)
-                deleted += 1
-            await session.execute(delete(PendingObject).where(PendingObject.key == key))
-            await session.commit()
+    deleted = await delete_unreferenced(rt, keys, marked_before=cutoff)
     if deleted:
-        log.info("deleted %d orphaned photo objects", deleted)
+        log.info("deleted %d orphaned objects", deleted)
     return deleted
 
 

@@ -11,8 +11,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.domain.attendance import selfies as selfie_store
 from api.domain.people import face_services
 from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
+from api.jobs.queue import defer_after_commit
 from api.lib.authz import allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.uploads import configured_upload_route
@@ -64,11 +66,18 @@ class FaceController(Controller):
         "/",
         opt=allow_tenant_roles(),
         summary="Erase every face template and withdraw consent",
+        description=(
+            "Also deletes the worker's kept punch selfies from the store (their punches "
+            "stay, with `selfie_url` null)."
+        ),
     )
     async def erase(
         self,
         user_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
+        state: State,
     ) -> None:
-        await face_services.erase(db_session, actor, user_id)
+        selfies = await face_services.erase(db_session, actor, user_id)
+        if selfies:
+            await defer_after_commit(db_session, state.jobs, selfie_store.DELETE_TASK, keys=selfies)

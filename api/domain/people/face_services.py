@@ -13,6 +13,7 @@ Decisions where the contract is silent:
   face takes an explicit, audited DELETE first.
 - DELETE also withdraws the consent in force (the record stays, marked withdrawn): the
   worker punches through the non-face path (foreman co-sign) until they consent again.
+  Their kept selfies are deleted too (api/domain/attendance/selfies.py); punches stay.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.db.models import FaceConsent, FaceTemplate, User
 from api.db.models.base import utcnow
+from api.domain.attendance.punches import lock_worker
+from api.domain.attendance.selfies import release_selfies
 from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
 from api.lib import audit
 from api.lib.authz import get_visible_user
@@ -231,9 +234,15 @@ async def enrol(
     return outcome.body
 
 
-async def erase(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None:
+async def erase(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> list[str]:
+    """Returns the selfie keys let go of, for the caller to delete after its commit."""
     user = await get_visible_user(session, actor, user_id)
+    # The punch lock before the row lock, in a punch's order (it locks, then inserts rows
+    # referring to the user): a punch in progress finishes and its selfie is released
+    # below; a later one finds no templates and keeps no selfie.
+    await lock_worker(session, user.id)
     await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    selfies = await release_selfies(session, user.id)
     removed = await session.scalars(
         delete(FaceTemplate).where(FaceTemplate.user_id == user.id).returning(FaceTemplate.id)
     )
@@ -253,5 +262,10 @@ async def erase(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None
             "templates": removed_ids,
             "consent_id": str(consent.id) if consent else None,
         },
-        after={"samples": 0, "consent_withdrawn": consent is not None},
+        after={
+            "samples": 0,
+            "consent_withdrawn": consent is not None,
+            "selfies_deleted": len(selfies),
+        },
     )
+    return selfies
