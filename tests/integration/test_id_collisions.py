@@ -49,19 +49,19 @@ def _fixed(path: str) -> Callable[[World, Tenant], str]:
 
 
 def _nested(kind: str, template: str) -> Callable[[World, Tenant], str]:
-    return lambda w, t: template.format(w.extra[(kind, t.company.id)])
+    return lambda w, t: template.format(w.extra[f"{kind}:{t.company.id}"])
 
 
 async def _items(api: httpx.AsyncClient, w: World) -> None:
     for tenant in ("a", "b"):
         item = await create_item(api, w, tenant)
-        w.extra[("equipment", _tenant(w, tenant).company.id)] = item["id"]
+        w.extra[f"equipment:{_tenant(w, tenant).company.id}"] = item["id"]
 
 
 async def _batches(api: httpx.AsyncClient, w: World) -> None:
     for tenant in ("a", "b"):
         batch = await create_batch(api, w, tenant)
-        w.extra[("batch", _tenant(w, tenant).company.id)] = batch["id"]
+        w.extra[f"batch:{_tenant(w, tenant).company.id}"] = batch["id"]
 
 
 def _tenant(w: World, name: str) -> Tenant:
