@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal, TypeVar
 from zoneinfo import ZoneInfo
 
+import msgspec
 from litestar.params import KwargDefinition, QueryParameter
 
 from api.lib.errors import Invalid
@@ -42,6 +43,52 @@ def certificate_state(expires_on: date | None, today: date, *, present: bool) ->
     if expires_on <= today + timedelta(days=EXPIRING_WITHIN_DAYS):
         return "expiring"
     return "valid"
+
+
+# Python's date and datetime, which asyncpg reads every PostgreSQL date and timestamptz
+# into, run from year 1 to 9999 (PostgreSQL itself holds far more). A time at either edge
+# leaves that range as soon as it is moved to UTC or into a site's zone, or a day is added
+# for a local day's bounds: `0001-01-01T00:00:00+14:00` is in year 0 in UTC, and the daily
+# board of 9999-12-31 ends in the year 10000. Every date and time the API takes is held a
+# day inside, where it is parsed, so no zone (at most a day off UTC) nor a day's step
+# can cross the edge later.
+EARLIEST_DAY = date.min + timedelta(days=1)
+LATEST_DAY = date.max - timedelta(days=1)
+
+D = TypeVar("D", bound=date)
+
+
+def in_range(value: D, field: str) -> D:
+    """`value` (a date, or a time with or without an offset) if it lies within EARLIEST_DAY
+    and LATEST_DAY (in UTC), else 422 `<field>_invalid`."""
+    day: date | None = value
+    if isinstance(value, datetime):
+        try:
+            day = value.astimezone(UTC).date() if value.tzinfo is not None else value.date()
+        except OverflowError:
+            day = None
+    if day is None or not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise Invalid(
+            f"{field} is outside the dates the server keeps "
+            f"({EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()})",
+            code=f"{field}_invalid",
+        )
+    return value
+
+
+class TimesInRange(msgspec.Struct):
+    """Base of every request struct with a date or time field: on decoding (JSON body or
+    multipart meta alike) each one is held to `in_range`, so no service meets a time it
+    cannot convert or store. The 422 is raised from here, not as a ValueError, which
+    msgspec would turn into a generic 400 shape error."""
+
+    def __post_init__(self) -> None:
+        for name, wire_name in zip(
+            self.__struct_fields__, self.__struct_encode_fields__, strict=True
+        ):
+            value: Any = getattr(self, name)
+            if isinstance(value, date):  # datetime is a date too
+                in_range(value, wire_name)
 
 
 # A phone's clock may run a little fast; further ahead than this is a broken clock.
@@ -89,6 +136,7 @@ def parse_instant(value: str | None, field: str) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromisoformat(value.upper().replace(" ", "T"))
+        instant = datetime.fromisoformat(value.upper().replace(" ", "T"))
     except ValueError as exc:
         raise Invalid(f"{field} is not a time that exists", code=f"{field}_invalid") from exc
+    return in_range(instant, field)

@@ -9,6 +9,10 @@ Races are settled by PostgreSQL: the key row is inserted with ON CONFLICT DO NOT
 in the request's own transaction, so a concurrent duplicate blocks on the unique index
 until the first transaction ends, then either sees the committed key (and replays it)
 or, if the first one rolled back, inserts it and does the work itself.
+
+A client id may also be held by a row that has no key: one created without a client id
+(the server drew its id). Its table's primary key refuses the insert, and that is the
+same 409 `id_conflict` as above, whichever company owns the row.
 """
 
 from __future__ import annotations
@@ -24,11 +28,14 @@ import msgspec
 from litestar import Response
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import IdempotencyKey
 from api.lib.context import Actor
 from api.lib.errors import IdConflict
+
+UNIQUE_VIOLATION = "23505"
 
 
 @dataclass(frozen=True)
@@ -89,16 +96,43 @@ async def create_once(
         )
         if not same or existing is None or existing.response is None:
             # Another company's id answers exactly like a clash: nothing leaks.
-            raise IdConflict(f"id {client_id} was already used for different content")
+            raise _id_taken(client_id)
         return Outcome(200, existing.response)
 
-    body = await create()
+    try:
+        body = await create()
+        # The row's own insert may still wait in the session: it fails here, not later.
+        await session.flush()
+    except IntegrityError as exc:
+        if not _client_id_taken(exc, client_id):
+            raise
+        # A row made without a key (no client id: the server drew it) holds the id,
+        # whichever company owns it: the same answer as a clash, and the request's
+        # transaction is rolled back whole, so nothing of it is stored.
+        raise _id_taken(client_id) from exc
     await session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.id == client_id)
         .values(status_code=201, response=body)
     )
     return Outcome(201, body)
+
+
+def _id_taken(client_id: uuid.UUID) -> IdConflict:
+    return IdConflict(f"id {client_id} was already used for different content")
+
+
+def _client_id_taken(exc: IntegrityError, client_id: uuid.UUID) -> bool:
+    """Whether an insert failed on a table's primary key (`pk_<table>` by the models'
+    naming convention) holding the client's id, rather than on another unique rule (a
+    login, a serial number: those keep their own codes) or on some other row's key."""
+    driver = exc.orig.__cause__ if exc.orig is not None else None  # asyncpg's own error
+    return (
+        getattr(driver, "sqlstate", None) == UNIQUE_VIOLATION
+        and str(getattr(driver, "constraint_name", "")).startswith("pk_")
+        # "Key (id)=(...) already exists."
+        and str(client_id) in str(getattr(driver, "detail", ""))
+    )
 
 
 class ClientIdentified(Protocol):

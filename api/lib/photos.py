@@ -27,7 +27,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import anyio
-import msgspec
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,7 +36,8 @@ from api.db.models import Photo, Site
 from api.lib import audit
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
-from api.lib.errors import IdConflict, NotFound
+from api.lib.dates import TimesInRange, in_range
+from api.lib.errors import IdConflict, Invalid, NotFound
 from api.lib.geo import check_optional_point
 from api.lib.pending_objects import mark_pending, unmark
 from storage.images import ImageLimits, ProcessedImage, process_image
@@ -49,7 +49,7 @@ class PhotoNotFound(NotFound):
     title = "No such photo"
 
 
-class PhotoMeta(msgspec.Struct, forbid_unknown_fields=True):
+class PhotoMeta(TimesInRange, forbid_unknown_fields=True):
     """The `meta` part of a photo upload. The phone's own capture time and position are
     what count: the PWA strips EXIF when it compresses, so EXIF is only a fallback."""
 
@@ -101,13 +101,25 @@ def _captured_at(meta: PhotoMeta, image: ProcessedImage, site: Site) -> datetime
             return meta.captured_at.replace(tzinfo=UTC)
         return meta.captured_at
     exif = image.meta.captured_at
-    if exif is None or exif.tzinfo is not None:
-        return exif
-    # A camera clock without a zone is local time where the photo was taken: the site's.
+    if exif is not None and exif.tzinfo is None:
+        # A camera clock without a zone is local time where the photo was taken: the site's.
+        try:
+            exif = exif.replace(tzinfo=ZoneInfo(site.timezone))
+        except ZoneInfoNotFoundError:
+            exif = exif.replace(tzinfo=UTC)
+    return _plausible_exif_time(exif)
+
+
+def _plausible_exif_time(exif: datetime | None) -> datetime | None:
+    """A camera clock at year 1 or 9999 is a broken clock: the photo is kept without a
+    capture time rather than refused (the client's own `captured_at` is refused instead,
+    by PhotoMeta)."""
+    if exif is None:
+        return None
     try:
-        return exif.replace(tzinfo=ZoneInfo(site.timezone))
-    except ZoneInfoNotFoundError:
-        return exif.replace(tzinfo=UTC)
+        return in_range(exif, "captured_at")
+    except Invalid:
+        return None
 
 
 async def ingest_photo(

@@ -27,6 +27,7 @@ from typing import Any
 from openpyxl import Workbook, load_workbook  # type: ignore[import-untyped]
 from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]
 
+from api.lib.dates import EARLIEST_DAY, LATEST_DAY
 from api.lib.errors import Invalid
 
 XLSX_MAGIC = b"PK\x03\x04"
@@ -252,14 +253,20 @@ class RowReader:
                 self.error(field, "is required")
             return None
         if isinstance(value, datetime):
-            return value.date()
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip().replace("/", "-"))
-        except ValueError:
-            self.error(field, f"{value!r} is not a date (use YYYY-MM-DD)")
+            found = value.date()
+        elif isinstance(value, date):
+            found = value
+        else:
+            try:
+                found = date.fromisoformat(str(value).strip().replace("/", "-"))
+            except ValueError:
+                self.error(field, f"{value!r} is not a date (use YYYY-MM-DD)")
+                return None
+        # The same range as every date the API takes (api/lib/dates.py).
+        if not EARLIEST_DAY <= found <= LATEST_DAY:
+            self.error(field, f"is outside {EARLIEST_DAY.isoformat()} to {LATEST_DAY.isoformat()}")
             return None
+        return found
 
     def number(self, field: str, *, required: bool = False) -> float | None:
         value = self.values.get(field)

@@ -29,7 +29,7 @@ from api.domain.attendance.schemas import (
 )
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
-from api.lib.dates import instant_query, parse_instant
+from api.lib.dates import in_range, instant_query, parse_instant
 from api.lib.openapi_docs import success_media_types
 from api.lib.pagination import PageParams
 from api.lib.spreadsheets import write_csv, write_xlsx
@@ -154,6 +154,7 @@ class AttendanceController(Controller):
         site_id: FromQuery[uuid.UUID],
         day: Annotated[date, QueryParameter(name="date")],
     ) -> DailyBoard:
+        day = in_range(day, "date")
         return await reports.daily_board(db_session, actor, state.settings, site_id, day)
 
     @get(
@@ -173,6 +174,7 @@ class AttendanceController(Controller):
         last: Annotated[date, QueryParameter(name="to")],
         format: FromQuery[ExportFormat] = ExportFormat.CSV,
     ) -> Response[bytes]:
+        first, last = in_range(first, "from"), in_range(last, "to")
         data = await reports.export_rows(db_session, actor, site_id, first, last)
         header = reports.EXPORT_HEADER
         if format is ExportFormat.XLSX:

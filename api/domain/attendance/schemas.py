@@ -12,6 +12,7 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from api.db.models import PunchKind, PunchStatus
+from api.lib.dates import TimesInRange
 from api.lib.openapi_docs import REQUIRED_PART
 
 DeviceId = Annotated[
@@ -23,7 +24,7 @@ Note = Annotated[
 ]
 
 
-class PunchMeta(msgspec.Struct, forbid_unknown_fields=True):
+class PunchMeta(TimesInRange, forbid_unknown_fields=True):
     """The `meta` part of a punch upload, as the phone captured it."""
 
     id: uuid.UUID

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from api.db.models import EquipmentEventKind
+from api.lib.dates import TimesInRange
 from api.lib.schemas import PRINTABLE, Name
 
 Category = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=PRINTABLE)]
@@ -19,7 +20,7 @@ EveryDays = Annotated[int, msgspec.Meta(ge=1, le=3650)]
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)]
 
 
-class EquipmentIn(msgspec.Struct, forbid_unknown_fields=True):
+class EquipmentIn(TimesInRange, forbid_unknown_fields=True):
     site_id: uuid.UUID
     name: Name
     category: Category
@@ -32,7 +33,7 @@ class EquipmentIn(msgspec.Struct, forbid_unknown_fields=True):
     id: uuid.UUID | None = None
 
 
-class EquipmentPatch(msgspec.Struct, forbid_unknown_fields=True):
+class EquipmentPatch(TimesInRange, forbid_unknown_fields=True):
     """Fields left out stay as they are; optional fields sent as null are cleared."""
 
     site_id: uuid.UUID | msgspec.UnsetType = msgspec.UNSET
@@ -104,7 +105,7 @@ class EquipmentPage(msgspec.Struct):
     offset: int
 
 
-class EventIn(msgspec.Struct, forbid_unknown_fields=True):
+class EventIn(TimesInRange, forbid_unknown_fields=True):
     kind: EquipmentEventKind
     note: Note | None = None
     # check_out: who takes the item.
@@ -146,7 +147,7 @@ class DefectClose(msgspec.Struct, forbid_unknown_fields=True):
     note: Note | None = None
 
 
-class PlanIn(msgspec.Struct, forbid_unknown_fields=True):
+class PlanIn(TimesInRange, forbid_unknown_fields=True):
     title: Name
     every_days: EveryDays
     # The first due date; by default `every_days` from today.

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 
 import msgspec
 
+from api.lib.dates import TimesInRange
+
 Note = Annotated[str, msgspec.Meta(max_length=4000)]
 
 
@@ -17,7 +19,7 @@ class Decision(StrEnum):
     DISMISS = "dismiss"
 
 
-class ReviewIn(msgspec.Struct, forbid_unknown_fields=True):
+class ReviewIn(TimesInRange, forbid_unknown_fields=True):
     decision: Decision
     note: Note | None = None
     assignee_id: uuid.UUID | None = None

@@ -24,6 +24,7 @@ from api.domain.materials.schemas import BatchOut
 from api.domain.materials.services import CERTIFIERS, BatchReader, locked_batch
 from api.lib import audit
 from api.lib.context import Actor
+from api.lib.dates import in_range
 from api.lib.errors import AppError, Forbidden, Invalid
 from api.lib.photos import image_limiter
 from storage.images import ImageInvalid, ImageLimits, ImageTimeout, process_image, sniff_format
@@ -46,9 +47,10 @@ def parse_expires_on(raw: str | None) -> date | None:
     if raw is None or not raw.strip():
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        day = date.fromisoformat(raw.strip())
     except ValueError:
         raise Invalid("expires_on must be a date (YYYY-MM-DD)", code="expires_on_invalid") from None
+    return in_range(day, "expires_on")
 
 
 async def _normalise(data: bytes, settings: Settings) -> tuple[bytes, str, str]:

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 import msgspec
 from litestar.datastructures import UploadFile
 
+from api.lib.dates import TimesInRange
 from api.lib.openapi_docs import REQUIRED_PART
 from api.lib.schemas import PRINTABLE, Name
 
@@ -20,7 +21,7 @@ Note = Annotated[str, msgspec.Meta(min_length=1, max_length=4000, pattern=r"^[^\
 PhotoIds = Annotated[list[uuid.UUID], msgspec.Meta(max_length=20)]
 
 
-class BatchIn(msgspec.Struct, forbid_unknown_fields=True):
+class BatchIn(TimesInRange, forbid_unknown_fields=True):
     site_id: uuid.UUID
     material: Name
     batch_no: BatchNo
@@ -82,7 +83,7 @@ class CertificateForm:
     expires_on: str | None = None
 
 
-class ReceiptIn(msgspec.Struct, forbid_unknown_fields=True):
+class ReceiptIn(TimesInRange, forbid_unknown_fields=True):
     quantity: Quantity
     accepted: bool
     note: Note | None = None
