@@ -55,7 +55,7 @@ def check_token_current(user: User, token: Token) -> None:
     """Refuse a token issued before the user's last password change, deactivation or
     sign-out (their token version moved on since)."""
     if token_version(token) != user.token_version:
-        raise TokenRevoked("This token was ended by a password change or a sign-out")
+        raise TokenRevoked("A password change, a deactivation or a sign-out ended this token")
 
 
 def end_tokens(user: User) -> None:
@@ -114,6 +114,11 @@ async def load_active_user(session: AsyncSession, user_id: uuid.UUID) -> User | 
     return user
 
 
+# Keys in `Session.info` for what the commit must drop from the cache once more.
+_CHANGED_USERS = "principals.changed_users"
+_CLEAR_ALL = "principals.clear_all"
+
+
 def watch_sessions(cache: PrincipalCache) -> Callable[[], None]:
     """Drop cache entries whenever a flush in this process touches users or companies.
     Returns a function that stops watching (one app, one cache; tests build many apps)."""
@@ -155,8 +160,3 @@ def watch_sessions(cache: PrincipalCache) -> Callable[[], None]:
             event.remove(Session, name, hook)
 
     return stop
-
-
-# Keys in `Session.info` for what the commit must drop from the cache once more.
-_CHANGED_USERS = "principals.changed_users"
-_CLEAR_ALL = "principals.clear_all"
