@@ -52,7 +52,12 @@ from api.lib.headers import cors_config, security_headers_hook
 from api.lib.logs import configure_logging, request_context_middleware
 from api.lib.metrics import http_metrics_middleware
 from api.lib.openapi_docs import openapi_doc_plugins
-from api.lib.principals import PrincipalCache, load_active_user, watch_sessions
+from api.lib.principals import (
+    PrincipalCache,
+    check_token_current,
+    load_active_user,
+    watch_sessions,
+)
 from api.lib.query_params import refuse_ambiguous_query_params
 from api.lib.throttle import LoginThrottler
 from storage.s3 import ObjectStore
@@ -100,7 +105,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
             async with db_config.get_session() as session:
                 return await load_active_user(session, user_id)
 
-        return await principals.get(user_id, load)
+        user = await principals.get(user_id, load)
+        if user is not None:
+            check_token_current(user, token)
+        return user
 
     jwt_auth = JWTAuth[User](
         retrieve_user_handler=retrieve_user,

@@ -5,9 +5,15 @@ and the company's active flags. Reading them on every request was two ORM lookup
 largest single cost of a QR scan. This cache keeps the loaded user for `ttl_s` seconds.
 
 Staleness is bounded and local changes are immediate: any flush in this process that
-changes a user or a company drops the affected entries (`watch_sessions`), so an admin who
-deactivates a worker locks them out at once on this replica; other replicas follow within
-`ttl_s`. `ttl_s = 0` turns the cache off (every request reads the database).
+changes a user or a company drops the affected entries (`watch_sessions`), and so does the
+commit that makes the change visible, so an admin who deactivates a worker locks them out
+at once on this replica; other replicas follow within `ttl_s`. `ttl_s = 0` turns the
+cache off (every request reads the database).
+
+A token names the user's token version (`tv`) it was issued under; a password change, a
+deactivation (so also a later reactivation) and "sign out everywhere" raise the version,
+so every token issued before them is refused (`token_revoked`) once the user is reloaded:
+at once on the replica that made the change, within `ttl_s` on the others.
 
 The cached `User` is detached from any session with every column loaded; request code
 only reads its attributes (api/lib/context.py Actor), so sharing it is safe.
@@ -21,11 +27,41 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from litestar.security.jwt import Token
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from api.db.models import Company, Crew, User
+from api.lib.errors import Unauthenticated
+
+# The claim that carries the user's token version. A token without it (issued before
+# versions existed) reads as version 0, what every user starts with.
+TOKEN_VERSION_CLAIM = "tv"  # noqa: S105 - a claim name, not a secret
+
+
+class TokenRevoked(Unauthenticated):
+    code = "token_revoked"
+    title = "This token was revoked; log in again"
+
+
+def token_version(token: Token) -> int:
+    version = token.extras.get(TOKEN_VERSION_CLAIM, 0)
+    # bool is an int too; a forged-looking claim is simply not the current version.
+    return version if isinstance(version, int) and not isinstance(version, bool) else -1
+
+
+def check_token_current(user: User, token: Token) -> None:
+    """Refuse a token issued before the user's last password change, deactivation or
+    sign-out (their token version moved on since)."""
+    if token_version(token) != user.token_version:
+        raise TokenRevoked("A password change, a deactivation or a sign-out ended this token")
+
+
+def end_tokens(user: User) -> None:
+    """End every token issued to `user` so far (the caller's flush drops the cached
+    principal, see `watch_sessions`)."""
+    user.token_version += 1
 
 
 class PrincipalCache:
@@ -78,6 +114,11 @@ async def load_active_user(session: AsyncSession, user_id: uuid.UUID) -> User | 
     return user
 
 
+# Keys in `Session.info` for what the commit must drop from the cache once more.
+_CHANGED_USERS = "principals.changed_users"
+_CLEAR_ALL = "principals.clear_all"
+
+
 def watch_sessions(cache: PrincipalCache) -> Callable[[], None]:
     """Drop cache entries whenever a flush in this process touches users or companies.
     Returns a function that stops watching (one app, one cache; tests build many apps)."""
@@ -86,11 +127,36 @@ def watch_sessions(cache: PrincipalCache) -> Callable[[], None]:
         for obj in (*session.dirty, *session.deleted):
             if isinstance(obj, User):
                 cache.forget(obj.id)
+                # Again at commit: a request that reloaded the user between this flush and
+                # the commit cached the old row (the old token version) for `ttl_s`.
+                session.info.setdefault(_CHANGED_USERS, set()).add(obj.id)
             elif isinstance(obj, Company) or (isinstance(obj, Crew) and obj in session.deleted):
                 # A company's flag decides for all its people, and deleting a crew empties
                 # its members' crew_id in the database (ON DELETE SET NULL), unseen by the
                 # ORM: start over.
                 cache.clear()
+                session.info[_CLEAR_ALL] = True
 
-    event.listen(Session, "after_flush", after_flush)
-    return lambda: event.remove(Session, "after_flush", after_flush)
+    def after_commit(session: Session) -> None:
+        if session.info.pop(_CLEAR_ALL, False):
+            cache.clear()
+        for user_id in session.info.pop(_CHANGED_USERS, ()):
+            cache.forget(user_id)
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop(_CLEAR_ALL, None)
+        session.info.pop(_CHANGED_USERS, None)
+
+    hooks = (
+        ("after_flush", after_flush),
+        ("after_commit", after_commit),
+        ("after_rollback", after_rollback),
+    )
+    for name, hook in hooks:
+        event.listen(Session, name, hook)
+
+    def stop() -> None:
+        for name, hook in hooks:
+            event.remove(Session, name, hook)
+
+    return stop

@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import httpx
+
 from tests.authz.case import ALL, TENANT, Case, R, by_role
 from tests.factories import PASSWORD, World, square, unique
 
@@ -29,8 +31,20 @@ def _user_body(w: World) -> dict[str, Any]:
     }
 
 
+async def _signed_in_worker(api: httpx.AsyncClient, w: World) -> None:
+    """A worker of company A's crew to sign out: not one of the world's users, whose
+    tokens the roles after the first one still need."""
+    created = await api.post(
+        "/api/users", json=_user_body(w), headers=w.headers(w.a.users[R.ADMIN])
+    )
+    assert created.status_code == 201, created.text
+    w.extra["sign_out_target"] = created.json()["id"]
+
+
 CASES = [
     Case("GET", "/api/me", by_role({r: 200 for r in ALL}), lambda w: "/api/me"),
+    # Every role may end its own tokens; each role's own token is used once, right here.
+    Case("POST", "/api/me/sign-out", by_role({r: 204 for r in ALL}), lambda w: "/api/me/sign-out"),
     Case(
         "POST",
         "/api/companies",
@@ -71,6 +85,14 @@ CASES = [
         by_role({R.ADMIN: 200, R.MANAGER: 200}),
         lambda w: f"/api/users/{w.a.users[R.WORKER].id}",
         lambda w: {"name": "Renamed"},
+        scoped_object=True,
+    ),
+    Case(
+        "POST",
+        "/api/users/{user_id:uuid}/sign-out",
+        by_role({R.ADMIN: 204, R.MANAGER: 204}),
+        lambda w: f"/api/users/{w.extra['sign_out_target']}/sign-out",
+        setup=_signed_in_worker,
         scoped_object=True,
     ),
     Case(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,7 +23,7 @@ import httpx
 from api.db.models import Role, User
 from tests.authz import ALL_CASES
 from tests.authz.case import Case
-from tests.factories import World
+from tests.factories import PASSWORD, World, mint_token, unique
 
 # Whom to act as when several roles may call an endpoint: the widest tenant view first
 # (it reaches every object of company A), the superadmin only where nobody else may.
@@ -36,6 +37,10 @@ ROLE_PREFERENCE = (
 )
 
 _CONVERTER = re.compile(r"\{(\w+):\w+\}")
+
+# Operations that end the caller's own tokens: they act as a user of their own, or every
+# operation fuzzed after them as the same role would only meet 401 token_revoked.
+ENDS_OWN_TOKEN = {("POST", "/api/me/sign-out")}
 
 
 def openapi_path(litestar_path: str) -> str:
@@ -64,6 +69,18 @@ class Seed:
     body: Any = None
 
 
+async def _user_of_its_own(api: httpx.AsyncClient, world: World) -> User:
+    created = await api.post(
+        "/api/users",
+        json={"name": "Fuzz", "role": "worker", "password": PASSWORD, "login": unique("fuzz-")},
+        headers=world.headers(world.a.users[Role.ADMIN]),
+    )
+    assert created.status_code == 201, created.text
+    user = User(id=uuid.UUID(created.json()["id"]), role=Role.WORKER)
+    world.tokens[user.id] = mint_token(world.settings, user.id)
+    return user
+
+
 def _acting_user(world: World, case: Case) -> User:
     for role in ROLE_PREFERENCE:
         if case.expect.get(role, 403) < 400:
@@ -86,8 +103,9 @@ async def build_seeds(api: httpx.AsyncClient, world: World) -> dict[tuple[str, s
         # schema as if generated (and calls it schema-violating); uploads keep their
         # generated parts, aimed at real ids through the path.
         body: Any = case.body(world) if case.body is not None and case.files is None else None
+        own = (case.method, template) in ENDS_OWN_TOKEN
         seeds[(case.method, template)] = Seed(
-            user=_acting_user(world, case),
+            user=await _user_of_its_own(api, world) if own else _acting_user(world, case),
             path=_path_values(template, url.path),
             query=dict(parse_qsl(url.query)),
             body=body,

@@ -126,9 +126,19 @@ async def test_flagged_photo_review_rectify_and_close(
     assert no_photo.status_code == 400
     assert no_photo.json()["code"] == "validation_error"
 
-    # An after photo that still shows bare heads keeps it open, unless overridden.
+    # An after photo that still shows bare heads keeps it open, unless overridden: sent
+    # before the model saw it, the close waits (202) and the check reopens the fix;
+    # sent again once checked, it is refused at once.
     still_bad = await _upload(api, world, encode(Image.open(BUS).convert("RGB"), "JPEG"))
+    waiting = await api.post(
+        f"/api/rectifications/{fix_id}/close",
+        json={"note": "fixed", "photo_id": still_bad["id"]},
+        headers=officer,
+    )
+    assert waiting.status_code == 202, waiting.text
     await run_until_idle(settings)
+    reopened = (await api.get("/api/rectifications?status=open", headers=officer)).json()
+    assert [r["refused_reason"] for r in reopened["items"]] == ["after_photo_flagged"]
     refused = await api.post(
         f"/api/rectifications/{fix_id}/close",
         json={"note": "fixed", "photo_id": still_bad["id"]},
@@ -153,10 +163,10 @@ async def test_flagged_photo_review_rectify_and_close(
     assert [r["id"] for r in closed] == [fix_id]
     assert closed[0]["after_photo_id"] == after["id"]
     assert closed[0]["closed_by"] == str(world.a.users[Role.SAFETY_OFFICER].id)
-    # The refused close changed nothing: the still-flagged photo stays in the queue as
-    # a hazard of its own; the original one is confirmed, the clear one never queued.
+    # After photos are judged by their fix, never queued as hazards of their own; the
+    # original hazard is confirmed.
     open_queue = await api.get("/api/hazards?status=open", headers=officer)
-    assert [i["photo"]["id"] for i in open_queue.json()["items"]] == [still_bad["id"]]
+    assert open_queue.json()["items"] == []
 
 
 async def test_override_closes_a_flagged_after_photo_and_dismiss_records_false_positive(
@@ -181,6 +191,12 @@ async def test_override_closes_a_flagged_after_photo_and_dismiss_records_false_p
     )
     fix_id = confirmed.json()["rectification_id"]
     after = await _upload(api, world, encode(Image.open(BUS).convert("RGB").rotate(-3), "JPEG"))
+    closing = await api.post(
+        f"/api/rectifications/{fix_id}/close",
+        json={"note": "barrier up", "photo_id": after["id"]},
+        headers=officer,
+    )
+    assert closing.status_code == 202, closing.text
     await run_until_idle(settings)
     overridden = await api.post(
         f"/api/rectifications/{fix_id}/close",
@@ -194,6 +210,21 @@ async def test_override_closes_a_flagged_after_photo_and_dismiss_records_false_p
     assert overridden.status_code == 200, overridden.text
     assert overridden.json()["status"] == "closed"
     assert overridden.json()["override"] is True
+    # Both attempts are on the record: who asked, with which photo, note and override.
+    audit = await api.get(
+        f"/api/audit?entity=rectification&entity_id={fix_id}",
+        headers=world.headers(world.a.users[Role.ADMIN]),
+    )
+    entries = {e["action"]: e for e in audit.json()["items"]}
+    assert entries["close"]["actor_id"] == str(world.a.users[Role.SAFETY_OFFICER].id)
+    assert entries["close"]["after"] == {
+        "photo_id": after["id"],
+        "override": True,
+        "note": "the people are visitors behind the barrier",
+        "status": "closed",
+    }
+    assert entries["close"]["before"]["status"] == "open"
+    assert entries["close_requested"]["after"]["override"] is False
     dismissed_list = await api.get("/api/hazards?status=dismissed", headers=officer)
     assert [i["review_note"] for i in dismissed_list.json()["items"]] == [
         "poster on the bus, not a person"
@@ -272,3 +303,110 @@ async def test_overdue_fix_raises_one_event(
     async with engine.connect() as conn:
         kinds = (await conn.execute(text("SELECT kind FROM events"))).scalars().all()
     assert kinds == ["rectification.overdue"]
+
+
+async def _flagged_hazards(
+    api: httpx.AsyncClient, world: World, settings: Settings, count: int
+) -> list[dict[str, Any]]:
+    """`count` photos the model flags (the bus, turned a little each time), checked:
+    open hazards in the queue, in upload order."""
+    uploads = [
+        await _upload(api, world, encode(Image.open(BUS).convert("RGB").rotate(2 * i), "JPEG"))
+        for i in range(count)
+    ]
+    await run_until_idle(settings)
+    officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
+    queue = (await api.get("/api/hazards?status=open", headers=officer)).json()["items"]
+    by_photo = {i["photo"]["id"]: i for i in queue}
+    return [by_photo[u["id"]] for u in uploads]
+
+
+async def _confirm(api: httpx.AsyncClient, world: World, hazard_id: str) -> str:
+    confirmed = await api.post(
+        f"/api/hazards/{hazard_id}/review",
+        json={"decision": "confirm", "assignee_id": str(world.a.users[Role.FOREMAN].id)},
+        headers=world.headers(world.a.users[Role.SAFETY_OFFICER]),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    fix_id: str = confirmed.json()["rectification_id"]
+    return fix_id
+
+
+async def test_closing_a_fix_never_erases_another_hazard(
+    api: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    """Closing with another hazard's photo as the after photo used to delete that hazard
+    (no audit row), and the assignee could force it with `override`."""
+    officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
+    assignee = world.headers(world.a.users[Role.FOREMAN])
+    fixed, other = await _flagged_hazards(api, world, settings, 2)
+    fix_id = await _confirm(api, world, fixed["id"])
+    url = f"/api/rectifications/{fix_id}/close"
+    borrowed = {"note": "done", "photo_id": other["photo"]["id"]}
+
+    forced = await api.post(url, json={**borrowed, "override": True}, headers=assignee)
+    assert forced.status_code == 403, forced.text
+    assert forced.json()["code"] == "override_not_allowed"
+    for headers, override in ((assignee, False), (officer, False), (officer, True)):
+        refused = await api.post(url, json={**borrowed, "override": override}, headers=headers)
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "after_photo_is_hazard"
+    queue = (await api.get("/api/hazards?status=open", headers=officer)).json()["items"]
+    assert [h["id"] for h in queue] == [other["id"]]
+
+    # Decided, it is still that hazard's photo: dismissed as a false positive, too.
+    dismissed = await api.post(
+        f"/api/hazards/{other['id']}/review", json={"decision": "dismiss"}, headers=officer
+    )
+    assert dismissed.status_code == 200, dismissed.text
+    refused = await api.post(url, json={**borrowed, "override": True}, headers=officer)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "after_photo_is_hazard"
+    fix = (await api.get("/api/rectifications", headers=officer)).json()["items"][0]
+    assert (fix["status"], fix["after_photo_id"]) == ("open", None)
+
+
+async def test_override_is_a_reviewers_call_with_a_note(
+    api: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
+    assignee = world.headers(world.a.users[Role.FOREMAN])
+    (hazard,) = await _flagged_hazards(api, world, settings, 1)
+    fix_id = await _confirm(api, world, hazard["id"])
+    url = f"/api/rectifications/{fix_id}/close"
+    after = await _upload(api, world, _clear_scene())
+    forced = await api.post(
+        url, json={"note": "trust me", "photo_id": after["id"], "override": True}, headers=assignee
+    )
+    assert forced.status_code == 403
+    assert forced.json()["code"] == "override_not_allowed"
+    silent = await api.post(
+        url, json={"note": "  ", "photo_id": after["id"], "override": True}, headers=officer
+    )
+    assert silent.status_code == 422
+    assert silent.json()["code"] == "note_required"
+    # The assignee closes without overruling anything: the model decides.
+    closing = await api.post(
+        url, json={"note": "helmets issued", "photo_id": after["id"]}, headers=assignee
+    )
+    assert closing.status_code == 202, closing.text
+
+
+async def test_one_after_photo_closes_one_fix(
+    api: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    officer = world.headers(world.a.users[Role.SAFETY_OFFICER])
+    first, second = await _flagged_hazards(api, world, settings, 2)
+    first_fix, second_fix = (
+        await _confirm(api, world, first["id"]),
+        await _confirm(api, world, second["id"]),
+    )
+    after = await _upload(api, world, _clear_scene())
+    body = {"note": "cleared", "photo_id": after["id"]}
+    closing = await api.post(f"/api/rectifications/{first_fix}/close", json=body, headers=officer)
+    assert closing.status_code == 202, closing.text
+    again = await api.post(f"/api/rectifications/{first_fix}/close", json=body, headers=officer)
+    assert again.status_code == 202, again.text  # a resend for the same fix is fine
+    reused = await api.post(f"/api/rectifications/{second_fix}/close", json=body, headers=officer)
+    assert reused.status_code == 409, reused.text
+    assert reused.json()["code"] == "after_photo_in_use"

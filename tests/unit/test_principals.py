@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from litestar.security.jwt import Token
 
 from api.db.models import Role, User
-from api.lib.principals import PrincipalCache
+from api.lib.principals import PrincipalCache, TokenRevoked, check_token_current, end_tokens
 
 
 def _user() -> User:
@@ -73,3 +77,20 @@ async def test_size_is_bounded() -> None:
     assert loads[0].calls == 2
     await cache.get(users[2].id, loads[2])
     assert loads[2].calls == 1
+
+
+def _token(**extras: object) -> Token:
+    return Token(sub=str(uuid.uuid4()), exp=datetime.now(UTC) + timedelta(hours=1), extras=extras)
+
+
+def test_a_token_is_current_only_under_its_users_token_version() -> None:
+    user = _user()
+    user.token_version = 0
+    # Issued before versions existed: no claim reads as 0, so the upgrade signs no one out.
+    check_token_current(user, _token())
+    check_token_current(user, _token(tv=0))
+    end_tokens(user)
+    for stale in (_token(), _token(tv=0), _token(tv=True), _token(tv="1"), _token(tv=2)):
+        with pytest.raises(TokenRevoked):
+            check_token_current(user, stale)
+    check_token_current(user, _token(tv=1))

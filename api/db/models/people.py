@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.db.models.base import Base, Timestamps, UUIDPrimaryKey
@@ -38,6 +38,9 @@ class User(UUIDPrimaryKey, Timestamps, Base):
         ForeignKey("crews.id", ondelete="SET NULL"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Tokens carry the version they were issued under (api/lib/principals.py); raising it
+    # (a password change, a deactivation, "sign out everywhere") ends every older token.
+    token_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class LoginThrottle(Base):

@@ -201,9 +201,12 @@ class RectificationController(Controller):
         status_code=200,
         summary="Close with an after photo the model no longer flags",
         description=(
-            "409 `after_photo_flagged` when the model still sees the hazard (close again "
-            "with `override: true` and a note to overrule it); 202 while the after photo "
-            "is still being checked."
+            "409 `after_photo_flagged` when the model still sees the hazard (a reviewer "
+            "closes again with `override: true` and a note to overrule it; anyone else "
+            "gets 403 `override_not_allowed`); 202 while the after photo is still being "
+            "checked. The after photo must be new: 422 `after_photo_invalid` for the "
+            "hazard's own photo, 409 `after_photo_is_hazard` for a photo the model "
+            "flagged as a hazard of its own, 409 `after_photo_in_use` for another fix's."
         ),
     )
     async def close(

@@ -30,7 +30,8 @@ class CloseIn(msgspec.Struct, forbid_unknown_fields=True):
     # The after photo (uploaded with POST /api/photos or into an inspection).
     photo_id: uuid.UUID
     note: Note
-    # Close although the model still flags the after photo; the note says why.
+    # Close although the model still flags the after photo; the note says why. Only
+    # reviewers (admin, manager, safety officer) may: 403 override_not_allowed otherwise.
     override: bool = False
 
 

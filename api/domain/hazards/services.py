@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
@@ -17,7 +17,7 @@ from api.domain.hazards.schemas import CloseIn, Decision, ReviewIn
 from api.lib import audit
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
-from api.lib.errors import Conflict, Invalid, NotFound
+from api.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from api.lib.pagination import PageParams, fetch_page
 from api.lib.photos import photo_body, photos_for_attachment
 from storage.s3 import ObjectStore
@@ -245,18 +245,22 @@ async def close(
         if fix.after_photo_id == data.photo_id:
             return rectification_body(fix), 200  # a resend of the close that worked
         raise Conflict("the rectification is already closed", code="already_closed")
+    if data.override and actor.role not in REVIEWERS:
+        # Overruling the model is a reviewer's call, never the assignee's own.
+        raise Forbidden(
+            "only an admin, manager or safety officer may overrule the model",
+            code="override_not_allowed",
+        )
     if not data.note.strip():
+        # Every close says what was done; an override says why the model is wrong.
         raise Invalid("a closing note is required", code="note_required")
     (after,) = await photos_for_attachment(session, actor, [data.photo_id], fix.site_id)
     hazard = await session.get(Hazard, fix.hazard_id)
     if hazard is not None and hazard.photo_id == after.id:
         raise Invalid("the after photo must be a new photo", code="after_photo_invalid")
+    await _check_after_photo_free(session, fix, after)
+    before = {"status": fix.status, "after_photo_id": _text(fix.after_photo_id)}
     fix.after_photo_id = after.id
-    # An after photo is judged by this close; if the model flagged it before it was
-    # attached, that flag is this same hazard, not a new one for the queue.
-    await session.execute(
-        delete(Hazard).where(Hazard.photo_id == after.id, Hazard.status == "open")
-    )
     fix.close_note = data.note
     fix.override = data.override
     fix.refused_reason = None
@@ -269,7 +273,13 @@ async def close(
         action="close" if fix.status == "closed" else "close_requested",
         entity="rectification",
         entity_id=fix.id,
-        after={"photo_id": str(after.id), "override": data.override, "status": fix.status},
+        before=before,
+        after={
+            "photo_id": str(after.id),
+            "override": data.override,
+            "note": data.note,
+            "status": fix.status,
+        },
     )
     if fix.status == "open":
         raise Conflict(
@@ -278,6 +288,34 @@ async def close(
             extra={"rectification": rectification_body(fix)},
         )
     return rectification_body(fix), status
+
+
+def _text(value: uuid.UUID | None) -> str | None:
+    return str(value) if value is not None else None
+
+
+async def _check_after_photo_free(session: AsyncSession, fix: Rectification, after: Photo) -> None:
+    """An after photo proves this fix only. A photo with a hazard row (the model flagged
+    it: open in the queue, or decided) is that hazard's evidence and stays so; closing
+    with it would hide or borrow another hazard. Nor may one photo close two fixes. A
+    photo still unchecked at the close is not queued if the model flags it later
+    (detection.record_result): by then it is this fix's, judged by this close."""
+    other_hazard = await session.scalar(select(Hazard.id).where(Hazard.photo_id == after.id))
+    if other_hazard is not None:
+        raise Conflict(
+            "this photo is another hazard's photo (the model flagged it); take a new one",
+            code="after_photo_is_hazard",
+        )
+    other_fix = await session.scalar(
+        select(Rectification.id).where(
+            Rectification.after_photo_id == after.id, Rectification.id != fix.id
+        )
+    )
+    if other_fix is not None:
+        raise Conflict(
+            "this photo is the after photo of another rectification; take a new one",
+            code="after_photo_in_use",
+        )
 
 
 def resolve(fix: Rectification, after: Photo) -> int:

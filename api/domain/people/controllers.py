@@ -34,6 +34,7 @@ from api.lib.authz import PUBLIC, allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
+from api.lib.principals import TOKEN_VERSION_CLAIM
 from api.lib.throttle import LoginThrottler
 
 
@@ -57,7 +58,11 @@ class AuthController(Controller):
         token = jwt_auth.create_token(
             identifier=str(user.id),
             token_expiration=timedelta(seconds=ttl),
-            token_extras={"role": user.role.value, "cid": str(user.company_id or "")},
+            token_extras={
+                "role": user.role.value,
+                "cid": str(user.company_id or ""),
+                TOKEN_VERSION_CLAIM: user.token_version,
+            },
         )
         await audit.record(
             db_session,
@@ -82,6 +87,17 @@ class AuthController(Controller):
         self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
     ) -> MeOut:
         return await services.me(db_session, actor)
+
+    @post(
+        "/me/sign-out",
+        opt={"roles": frozenset(Role)},
+        status_code=204,
+        summary="Sign out everywhere: end every token issued to me so far",
+    )
+    async def sign_out_me(
+        self, db_session: NamedDependency[AsyncSession], actor: NamedDependency[Actor]
+    ) -> None:
+        await services.sign_out_me(db_session, actor)
 
 
 class CompanyController(Controller):
@@ -158,3 +174,17 @@ class UserController(Controller):
         actor: NamedDependency[Actor],
     ) -> UserOut:
         return await services.patch_user(db_session, actor, user_id, data)
+
+    @post(
+        "/{user_id:uuid}/sign-out",
+        opt=allow(Role.ADMIN, Role.MANAGER),
+        status_code=204,
+        summary="Sign a person out everywhere: end every token issued to them so far",
+    )
+    async def sign_out(
+        self,
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> None:
+        await services.sign_out_everywhere(db_session, actor, user_id)

@@ -32,9 +32,10 @@ from api.lib.authz import (
     visible_users,
 )
 from api.lib.context import Actor
-from api.lib.errors import BadCredentials, Conflict, Invalid
+from api.lib.errors import BadCredentials, Conflict, Invalid, NotFound
 from api.lib.pagination import PageParams, fetch_page
 from api.lib.passwords import hash_password, verify_password
+from api.lib.principals import end_tokens
 from api.lib.throttle import LoginThrottler
 
 
@@ -268,10 +269,17 @@ async def patch_user(
         user.name = data.name
     if data.phone is not None:
         user.phone = data.phone
-    if data.is_active is not None:
+    ended_tokens = False
+    if data.is_active is not None and data.is_active != user.is_active:
         user.is_active = data.is_active
+        # A deactivation ends the tokens it refuses, so a reactivation cannot revive them.
+        ended_tokens = True
     if data.password is not None:
         user.password_hash = await _hash(data.password)
+        # Whoever held the old password (the reason to change it) holds its tokens too.
+        ended_tokens = True
+    if ended_tokens:
+        end_tokens(user)
     await session.flush()
     after = audit.snapshot(user)
     if data.password is not None:
@@ -286,6 +294,42 @@ async def patch_user(
         after=after,
     )
     return user_out(user)
+
+
+async def sign_out_everywhere(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None:
+    """End every token issued to a user so far (a lost phone, a shared login). Others
+    are signed out by whoever may edit them (their scope, a role one may grant)."""
+    user = await get_visible_user(session, actor, user_id)
+    if user.id != actor.id:
+        check_can_grant(actor, user.role)
+    end_tokens(user)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        action="sign_out",
+        entity="user",
+        entity_id=user.id,
+        after={"token_version": user.token_version},
+        company_id=user.company_id,
+    )
+
+
+async def sign_out_me(session: AsyncSession, actor: Actor) -> None:
+    # The actor's user is the cached, detached principal: change the session's own row.
+    user = await session.get(User, actor.id, with_for_update=True)
+    if user is None:
+        raise NotFound("No such user", code="user_not_found")
+    end_tokens(user)
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        action="sign_out",
+        entity="user",
+        entity_id=user.id,
+        after={"token_version": user.token_version},
+    )
 
 
 async def me(session: AsyncSession, actor: Actor) -> MeOut:

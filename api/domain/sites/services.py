@@ -26,6 +26,7 @@ from api.domain.sites.schemas import (
 from api.lib import audit
 from api.lib.authz import (
     get_visible_site,
+    get_visible_user,
     visible_crews,
     visible_projects,
     visible_sites,
@@ -250,13 +251,22 @@ async def set_staff(
     session: AsyncSession, actor: Actor, site_id: uuid.UUID, user_id: uuid.UUID, assign: bool
 ) -> None:
     await get_visible_site(session, actor, site_id)
-    await _company_user(session, actor, user_id)
+    if assign:
+        # Staff of one's site are in one's scope (api/lib/authz.py visible_users), so
+        # staffing someone widens what the caller may do to them (edit, reset their
+        # password): only people already in the caller's scope may be staffed, or a
+        # manager could pull any colleague onto their site and take the account over.
+        # Admins' scope is the company: they staff new hires and move people between sites.
+        await get_visible_user(session, actor, user_id)
+    else:
+        # Removing narrows scope; a link on a visible site names someone in scope anyway.
+        await _company_user(session, actor, user_id)
     keys = {"site_id": site_id, "user_id": user_id}
     await _set_link(session, actor, site_staff, "site_staff", keys, assign)
 
 
 async def _company_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> User:
-    # Staffing and crews pick from the whole company (a new hire is not yet on any
+    # Crews and projects pick from the whole company (a new hire is not yet on any
     # site), so this is a company check rather than the narrower visible_users.
     user = await session.scalar(
         select(User).where(User.id == user_id, User.company_id == actor.company_id)
