@@ -138,6 +138,10 @@ async def test_bad_and_fake_accuracy_go_to_review(api: httpx.AsyncClient, world:
     fake = await _punch(api, world, accuracy_m=0)
     assert "fake_gps_suspected" in fake["reasons"]
     assert "gps_inaccurate" not in fake["reasons"]
+    # A mock-location app set to report a tiny radius instead of 0 (issue 16).
+    tiny = await _punch(api, world, accuracy_m=0.3)
+    assert "fake_gps_suspected" in tiny["reasons"]
+    assert tiny["checks"]["accuracy"]["ok"] is False
     exact = await _punch(api, world, accuracy_m=50)
     assert not {"gps_inaccurate", "fake_gps_suspected"} & set(exact["reasons"])
 

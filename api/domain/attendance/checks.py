@@ -11,8 +11,8 @@ status says who acts next:
 - **review**: something is doubtful but may be innocent; a manager or admin decides
   (POST /punches/{id}/review), or for `cosign_required` the worker's foreman co-signs:
   - `gps_inaccurate`: accuracy worse than the site's `max_accuracy_m`;
-  - `fake_gps_suspected`: an accuracy of exactly 0, which no real GNSS fix reports
-    but mock-location apps do;
+  - `fake_gps_suspected`: an accuracy below MIN_PLAUSIBLE_ACCURACY_M (0 included),
+    which no phone's real fix reports but mock-location apps do;
   - `no_face`, `multiple_faces`: the selfie cannot be compared (dark, blurred, a
     colleague in the frame);
   - `not_enrolled` + `cosign_required`: the worker has no face templates (no
@@ -54,6 +54,13 @@ SITE_INACTIVE = "site_inactive"
 
 REJECT_REASONS = frozenset({OUTSIDE_GEOFENCE, "face_mismatch"})
 
+# Phones report the radius of a 68% circle from their own error model: about 3-5 m
+# at best outdoors with single-frequency GNSS, rarely under ~1.5 m even with dual
+# frequency (L1/L5), and more indoors or with network positioning. Mock-location apps
+# report 0, or whatever small number they are set to. Below a metre is a fix no phone
+# makes; a survey-grade RTK receiver would, but nobody punches with one.
+MIN_PLAUSIBLE_ACCURACY_M = 1.0
+
 # Phones set their clocks from the network; five minutes covers drift and a slow
 # carrier, not a clock set ahead on purpose.
 CLOCK_SKEW_S = 300
@@ -89,7 +96,7 @@ def judge_geofence(j: Judgement, inside: bool, distance_m: float) -> None:
 
 def judge_accuracy(j: Judgement, accuracy_m: float, max_accuracy_m: int) -> None:
     reason = None
-    if accuracy_m == 0:
+    if accuracy_m < MIN_PLAUSIBLE_ACCURACY_M:
         reason = FAKE_GPS
     elif accuracy_m > max_accuracy_m:
         reason = GPS_INACCURATE
