@@ -103,6 +103,35 @@ async def test_unusable_selfies_go_to_review(api: httpx.AsyncClient, world: Worl
     assert (crowd["status"], crowd["reasons"]) == ("review", ["multiple_faces"])
 
 
+async def test_a_swapped_face_never_accepts_a_punch_until_a_manager_verifies_it(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    """Issue 16: the worker erases their face and enrols a friend's; the friend's selfies
+    match, yet go to review (face_reenrolled) for the foreman and manager to see."""
+    await _enrol(api, world, "obama")
+    worker = world.a.users[R.WORKER]
+    erased = await api.delete(f"/api/users/{worker.id}/face", headers=_worker(world))
+    assert erased.status_code == 204
+    await _enrol(api, world, "biden")
+    friend = await _punch(api, world, selfie("biden"))
+    assert friend["status"] == "review", friend
+    assert friend["reasons"] == ["face_reenrolled", "cosign_required"]
+    assert friend["checks"]["face"]["ok"] is True
+    assert friend["checks"]["face"]["enrolment_verified"] is False
+    # The foreman's list of punches to co-sign and the manager's review list show it.
+    for role in (R.FOREMAN, R.MANAGER):
+        waiting = await api.get(
+            "/api/attendance/punches?status=review", headers=world.headers(world.a.users[role])
+        )
+        assert friend["id"] in {p["id"] for p in waiting.json()["items"]}, role
+
+    manager = world.headers(world.a.users[R.MANAGER])
+    verified = await api.post(f"/api/users/{worker.id}/face/verify", headers=manager)
+    assert verified.status_code == 200, verified.text
+    after = await _punch(api, world, selfie("biden"))
+    assert (after["status"], after["reasons"]) == ("accepted", [])
+
+
 async def test_sideways_selfie_with_exif_orientation_still_matches(
     api: httpx.AsyncClient, world: World
 ) -> None:

@@ -106,6 +106,36 @@ def test_implausibly_small_accuracies_are_suspect(accuracy_m: float, reason: str
 
 
 @pytest.mark.parametrize(
+    ("face", "status", "reasons"),
+    [
+        (
+            FaceCheck(ok=True, distance=0.3, reason=None, unverified_enrolment=True),
+            PunchStatus.REVIEW,
+            ["face_reenrolled", "cosign_required"],
+        ),
+        (
+            FaceCheck(ok=False, distance=None, reason="no_face", unverified_enrolment=True),
+            PunchStatus.REVIEW,
+            ["no_face", "face_reenrolled", "cosign_required"],
+        ),
+        (
+            FaceCheck(ok=False, distance=0.8, reason="face_mismatch", unverified_enrolment=True),
+            PunchStatus.REJECTED,
+            ["face_mismatch"],
+        ),
+    ],
+    ids=["match", "no-face", "mismatch"],
+)
+def test_an_unconfirmed_reenrolment_never_accepts(
+    face: FaceCheck, status: PunchStatus, reasons: list[str]
+) -> None:
+    j = checks.Judgement()
+    checks.judge_face(j, face)
+    assert (j.status, j.reasons) == (status, reasons)
+    assert j.checks["face"]["enrolment_verified"] is False
+
+
+@pytest.mark.parametrize(
     ("offset", "reason", "age"),
     [
         (timedelta(seconds=checks.CLOCK_SKEW_S), None, 0),

@@ -17,6 +17,9 @@ status says who acts next:
     colleague in the frame);
   - `not_enrolled` + `cosign_required`: the worker has no face templates (no
     consent): the non-face path, where a foreman vouches in person;
+  - `face_reenrolled` + `cosign_required`: the face was enrolled again after an
+    erasure by the worker or a foreman and no manager has confirmed it, so even a
+    matching selfie proves nothing about who punched (a face swap would pass);
   - `clock_skew`: captured more than CLOCK_SKEW_S in the future of the server's
     clock (a phone clock set ahead to pre-date nothing but post-date a punch);
   - `stale_punch`: captured more than MAX_OFFLINE_AGE_S before it arrived: longer
@@ -40,7 +43,12 @@ from datetime import datetime
 from typing import Any
 
 from api.db.models import PunchStatus
-from api.lib.faces import NOT_ENROLLED, FaceCheck
+from api.lib.faces import (
+    FACE_MISMATCH,
+    FACE_REENROLLED,
+    NOT_ENROLLED,
+    FaceCheck,
+)
 
 OUTSIDE_GEOFENCE = "outside_geofence"
 GPS_INACCURATE = "gps_inaccurate"
@@ -52,7 +60,7 @@ NEW_DEVICE = "new_device"
 COSIGN_REQUIRED = "cosign_required"
 SITE_INACTIVE = "site_inactive"
 
-REJECT_REASONS = frozenset({OUTSIDE_GEOFENCE, "face_mismatch"})
+REJECT_REASONS = frozenset({OUTSIDE_GEOFENCE, FACE_MISMATCH})
 
 # Phones report the radius of a 68% circle from their own error model: about 3-5 m
 # at best outdoors with single-frequency GNSS, rarely under ~1.5 m even with dual
@@ -119,13 +127,18 @@ def judge_clock(j: Judgement, captured_at: datetime, received_at: datetime) -> i
 
 
 def judge_face(j: Judgement, face: FaceCheck) -> None:
-    evidence = {"ok": face.ok, "distance": face.distance, "reason": face.reason}
-    if face.ok or face.reason is None:
-        j.add("face", evidence)
-    elif face.reason == NOT_ENROLLED:
+    evidence: dict[str, Any] = {"ok": face.ok, "distance": face.distance, "reason": face.reason}
+    if face.reason == NOT_ENROLLED:
         j.add("face", evidence, NOT_ENROLLED, COSIGN_REQUIRED)
+        return
+    found = () if face.ok or face.reason is None else (face.reason,)
+    if face.unverified_enrolment:
+        evidence["enrolment_verified"] = False
+    if face.unverified_enrolment and face.reason != FACE_MISMATCH:
+        # The face may be a stand-in's (erase, enrol a friend): never accepted on it.
+        j.add("face", evidence, *found, FACE_REENROLLED, COSIGN_REQUIRED)
     else:
-        j.add("face", evidence, face.reason)
+        j.add("face", evidence, *found)
 
 
 @dataclass(frozen=True)
