@@ -394,6 +394,57 @@ async def test_a_worker_without_consent_is_cosigned_by_the_foreman(
     assert (outsider.status_code, outsider.json()["code"]) == (404, "punch_not_found")
 
 
+async def test_a_cosign_vouches_for_the_person_not_for_the_rest(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    """Issue 16: a co-sign settles who punched; a punch that was also stale, inaccurate
+    and from a new phone stays in review with those reasons, for a manager."""
+    await _punch(api, world)  # binds phone-1
+    stale_at = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+    body = await _punch(api, world, accuracy_m=80, captured_at=stale_at, device_id="phone-2")
+    assert body["reasons"] == [
+        "gps_inaccurate",
+        "stale_punch",
+        "not_enrolled",
+        "cosign_required",
+        "new_device",
+    ]
+    foreman = world.headers(world.a.users[R.FOREMAN])
+    url = f"/api/attendance/punches/{body['id']}/cosign"
+    signed = await api.post(url, json={"note": "I saw him"}, headers=foreman)
+    assert signed.status_code == 200, signed.text
+    after = signed.json()
+    assert after["status"] == "review"
+    assert after["reasons"] == ["gps_inaccurate", "stale_punch", "new_device"]
+    assert after["cosigned_by"] == str(world.a.users[R.FOREMAN].id)
+    # A resend answers the same; the manager then decides the rest.
+    assert (await api.post(url, json={"note": "I saw him"}, headers=foreman)).json() == after
+    manager = world.headers(world.a.users[R.MANAGER])
+    decided = await api.post(
+        f"/api/attendance/punches/{body['id']}/review",
+        json={"decision": "accept", "note": "known outage"},
+        headers=manager,
+    )
+    assert (decided.status_code, decided.json()["status"]) == (200, "accepted")
+
+
+async def test_a_cosign_settles_an_unconfirmed_reenrolment(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    await _enrol(api, world, "obama")
+    worker = world.a.users[R.WORKER]
+    await api.delete(f"/api/users/{worker.id}/face", headers=_worker(world))
+    await _enrol(api, world, "obama2")
+    body = await _punch(api, world, selfie("obama3"))
+    assert (body["status"], body["reasons"]) == ("review", ["face_reenrolled", "cosign_required"])
+    signed = await api.post(
+        f"/api/attendance/punches/{body['id']}/cosign",
+        json={},
+        headers=world.headers(world.a.users[R.FOREMAN]),
+    )
+    assert (signed.json()["status"], signed.json()["reasons"]) == ("accepted", [])
+
+
 async def test_only_punches_waiting_for_a_cosign_can_be_cosigned(
     api: httpx.AsyncClient, world: World
 ) -> None:

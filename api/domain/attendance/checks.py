@@ -31,6 +31,12 @@ status says who acts next:
   - `site_inactive`: the site was closed.
 - **accepted** otherwise.
 
+A co-sign vouches for the person only: it settles the IDENTITY_REASONS (the co-signer
+saw who punched, which is what a selfie that is missing, unusable or unconfirmed could
+not show) and leaves the punch in review for any other reason, for a manager to decide.
+`face_mismatch` is not among them: the selfie shows someone else, the punch is
+rejected, and a co-sign does not overrule that evidence.
+
 A punch taken offline is judged by when and where it was captured; `age_s` says how
 old it was on arrival. Selfies that are not images at all are refused with 422
 `image_invalid` before anything is stored: that is a broken upload, not a punch.
@@ -46,6 +52,8 @@ from api.db.models import PunchStatus
 from api.lib.faces import (
     FACE_MISMATCH,
     FACE_REENROLLED,
+    MULTIPLE_FACES,
+    NO_FACE,
     NOT_ENROLLED,
     FaceCheck,
 )
@@ -61,6 +69,10 @@ COSIGN_REQUIRED = "cosign_required"
 SITE_INACTIVE = "site_inactive"
 
 REJECT_REASONS = frozenset({OUTSIDE_GEOFENCE, FACE_MISMATCH})
+# What a co-sign settles: who the person was (module docstring).
+IDENTITY_REASONS = frozenset(
+    {NOT_ENROLLED, COSIGN_REQUIRED, FACE_REENROLLED, NO_FACE, MULTIPLE_FACES}
+)
 
 # Phones report the radius of a 68% circle from their own error model: about 3-5 m
 # at best outdoors with single-frequency GNSS, rarely under ~1.5 m even with dual
