@@ -50,10 +50,10 @@ def upgrade() -> None:
     op.execute(
         """
         INSERT INTO face_enrolments (user_id, company_id, first_enrolled_at, verified_at)
-        SELECT c.user_id, min(c.company_id::text)::uuid, min(c.consented_at),
+        SELECT c.user_id, c.company_id, min(c.consented_at),
                (SELECT min(t.created_at) FROM face_templates t WHERE t.user_id = c.user_id)
         FROM face_consents c
-        GROUP BY c.user_id
+        GROUP BY c.user_id, c.company_id
         """
     )
 
