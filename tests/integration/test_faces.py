@@ -393,6 +393,9 @@ async def test_a_face_enrolled_after_an_erasure_is_unverified_until_a_manager_co
         "unverified_reenrolment",
         "added_to_unverified",
     ]
+    erase = items[1]
+    assert (erase["before"]["samples"], erase["before"]["verified"]) == (1, True)
+    assert erase["actor_id"] == str(world.a.users[swapped_by].id)
     assert items[-1]["actor_id"] == str(world.a.users[R.MANAGER].id)
     assert items[-1]["after"] == {"samples": 2, "verified": True}
 

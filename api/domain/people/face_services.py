@@ -330,6 +330,7 @@ async def erase(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None
         entity_id=user.id,
         before={
             "templates": removed_ids,
+            "samples": len(removed_ids),
             "consent_id": str(consent.id) if consent else None,
             "verified": was_verified,
         },
