@@ -20,6 +20,7 @@ from anyio.lowlevel import RunVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
+from api.lib.face_enrolments import enrolment_verified
 from api.lib.face_templates import load_templates
 from api.lib.metrics import model_timer
 from inference.face import (
@@ -40,6 +41,9 @@ NO_FACE = "no_face"
 MULTIPLE_FACES = "multiple_faces"
 NOT_ENROLLED = "not_enrolled"
 IMAGE_INVALID = "image_invalid"
+# Not a comparison result: the templates compared were enrolled again after an erasure
+# and nobody with the authority to has confirmed them yet (api/lib/face_enrolments.py).
+FACE_REENROLLED = "face_reenrolled"
 
 _REASONS: dict[type[FaceError], str] = {
     FaceNotFound: NO_FACE,
@@ -59,6 +63,9 @@ class FaceCheck:
     # Milliseconds: templates (load + decrypt), wait (for a free encoder slot),
     # decode, detect, encode; only the stages that ran.
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # The templates compared are an unconfirmed re-enrolment: even a match proves only
+    # that the selfie shows whoever enrolled them, so it must not accept the punch.
+    unverified_enrolment: bool = False
 
 
 # One limiter per event loop (a RunVar), created on first use inside that loop.
@@ -108,6 +115,7 @@ async def verify_face(
     """
     t0 = time.perf_counter()
     templates = await load_templates(session, settings.face_key, user_id)
+    unverified = bool(templates) and not await enrolment_verified(session, user_id)
     timings = {"templates": (time.perf_counter() - t0) * 1000}
     if not templates:
         return FaceCheck(ok=False, distance=None, reason=NOT_ENROLLED, timings_ms=timings)
@@ -115,7 +123,13 @@ async def verify_face(
         encoding, waited = await encode_photo(image)
     except FaceError as exc:
         reason = next((r for cls, r in _REASONS.items() if isinstance(exc, cls)), IMAGE_INVALID)
-        return FaceCheck(ok=False, distance=None, reason=reason, timings_ms=timings)
+        return FaceCheck(
+            ok=False,
+            distance=None,
+            reason=reason,
+            timings_ms=timings,
+            unverified_enrolment=unverified,
+        )
     timings["wait"] = waited
     timings.update(encoding.timings_ms)
     distance = face_distance(encoding.vector, templates)
@@ -125,4 +139,5 @@ async def verify_face(
         distance=round(distance, 4),
         reason=None if ok else FACE_MISMATCH,
         timings_ms=timings,
+        unverified_enrolment=unverified,
     )

@@ -28,6 +28,18 @@ def _face_form(w: World) -> dict[str, Any]:
     return {"image": ("selfie.jpg", _FACE.read_bytes(), "image/jpeg"), "consent": "true"}
 
 
+async def _enrolled_worker(api: httpx.AsyncClient, w: World) -> None:
+    worker = w.a.users[R.WORKER]
+    parts = _face_form(w)
+    response = await api.put(
+        _face_url(w),
+        files={"image": parts["image"]},
+        data={"consent": parts["consent"]},
+        headers=w.headers(worker),
+    )
+    assert response.status_code == 200, response.text
+
+
 FACE_CASES = [
     Case(
         "PUT",
@@ -43,6 +55,15 @@ FACE_CASES = [
         "/api/users/{user_id:uuid}/face",
         {**_FACE_SCOPE, **{r: 204 for r, s in _FACE_SCOPE.items() if s == 200}},
         _face_url,
+        scoped_object=True,
+    ),
+    # Confirming a re-enrolled face is for those who decide punches in review.
+    Case(
+        "POST",
+        "/api/users/{user_id:uuid}/face/verify",
+        by_role({R.ADMIN: 200, R.MANAGER: 200}),
+        lambda w: f"{_face_url(w)}/verify",
+        setup=_enrolled_worker,
         scoped_object=True,
     ),
 ]

@@ -249,12 +249,17 @@ async def test_delete_erases_templates_and_withdraws_consent(
     assert erased.status_code == 204
 
     status = (await api.get(f"/api/users/{worker.id}/face", headers=admin)).json()
+    first_enrolled_at = status.pop("first_enrolled_at")
     assert status == {
         "enrolled": False,
         "samples": 0,
+        "verified": False,
         "consented_at": None,
         "consent_version": None,
     }
+    # That the worker enrolled before is kept (a time, not a face): see the re-enrolment
+    # tests below.
+    assert first_enrolled_at is not None
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM face_templates")) == 0
         consent = (await conn.execute(select(FaceConsent))).one()
@@ -315,6 +320,117 @@ async def test_a_second_person_cannot_be_added_to_an_enrolment(
     assert response.json()["code"] == "face_mismatch"
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM face_templates")) == 1
+
+
+async def _erase(api: httpx.AsyncClient, world: World, as_role: Role = R.WORKER) -> None:
+    worker = world.a.users[R.WORKER]
+    response = await api.delete(
+        f"/api/users/{worker.id}/face", headers=world.headers(world.a.users[as_role])
+    )
+    assert response.status_code == 204, response.text
+
+
+def _verify_url(world: World) -> str:
+    return f"/api/users/{world.a.users[R.WORKER].id}/face/verify"
+
+
+@pytest.mark.parametrize("swapped_by", [R.WORKER, R.FOREMAN])
+async def test_a_face_enrolled_after_an_erasure_is_unverified_until_a_manager_confirms(
+    api: httpx.AsyncClient,
+    world: World,
+    engine: AsyncEngine,
+    settings: Settings,
+    swapped_by: Role,
+) -> None:
+    """Issue 16, face swap: erasing the worker's face and enrolling someone else's must
+    not arm the face check for the stand-in."""
+    worker = world.a.users[R.WORKER]
+    manager = world.headers(world.a.users[R.MANAGER])
+    first = await _enrol(api, world, face_bytes("obama"))
+    # The first enrolment ever is onboarding: it counts at once.
+    assert (first.json()["verified"], first.json()["samples"]) == (True, 1)
+    await _erase(api, world, swapped_by)
+
+    swapped = await _enrol(api, world, face_bytes("biden"), as_role=swapped_by)
+    assert swapped.status_code == 200, swapped.text
+    assert (swapped.json()["enrolled"], swapped.json()["verified"]) == (True, False)
+    check = await _verify(engine, settings, worker.id, selfie("biden"))
+    assert (check.ok, check.unverified_enrolment) == (True, True)
+    # A matching sample added below manager level does not confirm it either.
+    more = await _enrol(api, world, selfie("biden"), as_role=swapped_by)
+    assert (more.status_code, more.json()["verified"]) == (200, False)
+    # Screens see it on the user resource, in lists and reads.
+    expected_face = {"enrolled": True, "verified": False, "samples": 2}
+    one = await api.get(f"/api/users/{worker.id}", headers=manager)
+    assert one.status_code == 200, one.text
+    assert one.json()["face"] == expected_face
+    listed = await api.get("/api/users", headers=manager)
+    faces = {u["id"]: u["face"] for u in listed.json()["items"]}
+    assert faces[str(worker.id)] == expected_face
+
+    verified = await api.post(_verify_url(world), headers=manager)
+    assert verified.status_code == 200, verified.text
+    assert (verified.json()["verified"], verified.json()["samples"]) == (True, 2)
+    check = await _verify(engine, settings, worker.id, selfie("biden"))
+    assert (check.ok, check.unverified_enrolment) == (True, False)
+    again = await api.post(_verify_url(world), headers=manager)
+    assert (again.status_code, again.json()["verified"]) == (200, True)
+
+    trail = await api.get(
+        f"/api/audit?entity=user_face&entity_id={worker.id}",
+        headers=world.headers(world.a.users[R.ADMIN]),
+    )
+    items = sorted(trail.json()["items"], key=lambda item: item["id"])
+    assert [i["action"] for i in items] == [
+        "face_enrol",
+        "face_erase",
+        "face_enrol",
+        "face_enrol",
+        "face_verify",
+    ]
+    assert [i["after"].get("enrolment") for i in items if i["action"] == "face_enrol"] == [
+        "first_enrolment",
+        "unverified_reenrolment",
+        "added_to_unverified",
+    ]
+    erase = items[1]
+    assert (erase["before"]["samples"], erase["before"]["verified"]) == (1, True)
+    assert erase["actor_id"] == str(world.a.users[swapped_by].id)
+    assert items[-1]["actor_id"] == str(world.a.users[R.MANAGER].id)
+    assert items[-1]["after"] == {"samples": 2, "verified": True}
+
+
+async def test_a_manager_or_admin_enrolling_after_an_erasure_confirms_the_face(
+    api: httpx.AsyncClient, world: World, engine: AsyncEngine, settings: Settings
+) -> None:
+    assert (await _enrol(api, world, face_bytes("obama"))).status_code == 200
+    await _erase(api, world)
+    by_manager = await _enrol(api, world, face_bytes("obama2"), as_role=R.MANAGER)
+    assert (by_manager.status_code, by_manager.json()["verified"]) == (200, True)
+    check = await _verify(engine, settings, world.a.users[R.WORKER].id, selfie("obama3"))
+    assert (check.ok, check.unverified_enrolment) == (True, False)
+
+
+async def test_who_may_verify_a_face(api: httpx.AsyncClient, world: World) -> None:
+    manager = world.a.users[R.MANAGER]
+    nothing = await api.post(_verify_url(world), headers=world.headers(manager))
+    assert (nothing.status_code, nothing.json()["code"]) == (409, "face_not_enrolled")
+    # Nobody vouches for their own face, as nobody reviews their own punch.
+    mine = await api.post(f"/api/users/{manager.id}/face/verify", headers=world.headers(manager))
+    assert (mine.status_code, mine.json()["code"]) == (403, "self_verify")
+    own = await api.put(
+        f"/api/users/{manager.id}/face",
+        headers=world.headers(manager),
+        **_form(face_bytes("obama")),
+    )
+    assert own.status_code == 200
+    await api.delete(f"/api/users/{manager.id}/face", headers=world.headers(manager))
+    own_again = await api.put(
+        f"/api/users/{manager.id}/face",
+        headers=world.headers(manager),
+        **_form(face_bytes("obama2")),
+    )
+    assert (own_again.status_code, own_again.json()["verified"]) == (200, False)
 
 
 async def test_a_resent_enrolment_adds_one_sample(

@@ -103,6 +103,35 @@ async def test_unusable_selfies_go_to_review(api: httpx.AsyncClient, world: Worl
     assert (crowd["status"], crowd["reasons"]) == ("review", ["multiple_faces"])
 
 
+async def test_a_swapped_face_never_accepts_a_punch_until_a_manager_verifies_it(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    """Issue 16: the worker erases their face and enrols a friend's; the friend's selfies
+    match, yet go to review (face_reenrolled) for the foreman and manager to see."""
+    await _enrol(api, world, "obama")
+    worker = world.a.users[R.WORKER]
+    erased = await api.delete(f"/api/users/{worker.id}/face", headers=_worker(world))
+    assert erased.status_code == 204
+    await _enrol(api, world, "biden")
+    friend = await _punch(api, world, selfie("biden"))
+    assert friend["status"] == "review", friend
+    assert friend["reasons"] == ["face_reenrolled", "cosign_required"]
+    assert friend["checks"]["face"]["ok"] is True
+    assert friend["checks"]["face"]["enrolment_verified"] is False
+    # The foreman's list of punches to co-sign and the manager's review list show it.
+    for role in (R.FOREMAN, R.MANAGER):
+        waiting = await api.get(
+            "/api/attendance/punches?status=review", headers=world.headers(world.a.users[role])
+        )
+        assert friend["id"] in {p["id"] for p in waiting.json()["items"]}, role
+
+    manager = world.headers(world.a.users[R.MANAGER])
+    verified = await api.post(f"/api/users/{worker.id}/face/verify", headers=manager)
+    assert verified.status_code == 200, verified.text
+    after = await _punch(api, world, selfie("biden"))
+    assert (after["status"], after["reasons"]) == ("accepted", [])
+
+
 async def test_sideways_selfie_with_exif_orientation_still_matches(
     api: httpx.AsyncClient, world: World
 ) -> None:
@@ -138,6 +167,10 @@ async def test_bad_and_fake_accuracy_go_to_review(api: httpx.AsyncClient, world:
     fake = await _punch(api, world, accuracy_m=0)
     assert "fake_gps_suspected" in fake["reasons"]
     assert "gps_inaccurate" not in fake["reasons"]
+    # A mock-location app set to report a tiny radius instead of 0 (issue 16).
+    tiny = await _punch(api, world, accuracy_m=0.3)
+    assert "fake_gps_suspected" in tiny["reasons"]
+    assert tiny["checks"]["accuracy"]["ok"] is False
     exact = await _punch(api, world, accuracy_m=50)
     assert not {"gps_inaccurate", "fake_gps_suspected"} & set(exact["reasons"])
 
@@ -359,6 +392,57 @@ async def test_a_worker_without_consent_is_cosigned_by_the_foreman(
     # Company B's foreman cannot even see it.
     outsider = await api.post(url, json={}, headers=world.headers(world.b.users[R.FOREMAN]))
     assert (outsider.status_code, outsider.json()["code"]) == (404, "punch_not_found")
+
+
+async def test_a_cosign_vouches_for_the_person_not_for_the_rest(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    """Issue 16: a co-sign settles who punched; a punch that was also stale, inaccurate
+    and from a new phone stays in review with those reasons, for a manager."""
+    await _punch(api, world)  # binds phone-1
+    stale_at = (datetime.now(UTC) - timedelta(days=8)).isoformat()
+    body = await _punch(api, world, accuracy_m=80, captured_at=stale_at, device_id="phone-2")
+    assert body["reasons"] == [
+        "gps_inaccurate",
+        "stale_punch",
+        "not_enrolled",
+        "cosign_required",
+        "new_device",
+    ]
+    foreman = world.headers(world.a.users[R.FOREMAN])
+    url = f"/api/attendance/punches/{body['id']}/cosign"
+    signed = await api.post(url, json={"note": "I saw him"}, headers=foreman)
+    assert signed.status_code == 200, signed.text
+    after = signed.json()
+    assert after["status"] == "review"
+    assert after["reasons"] == ["gps_inaccurate", "stale_punch", "new_device"]
+    assert after["cosigned_by"] == str(world.a.users[R.FOREMAN].id)
+    # A resend answers the same; the manager then decides the rest.
+    assert (await api.post(url, json={"note": "I saw him"}, headers=foreman)).json() == after
+    manager = world.headers(world.a.users[R.MANAGER])
+    decided = await api.post(
+        f"/api/attendance/punches/{body['id']}/review",
+        json={"decision": "accept", "note": "known outage"},
+        headers=manager,
+    )
+    assert (decided.status_code, decided.json()["status"]) == (200, "accepted")
+
+
+async def test_a_cosign_settles_an_unconfirmed_reenrolment(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    await _enrol(api, world, "obama")
+    worker = world.a.users[R.WORKER]
+    await api.delete(f"/api/users/{worker.id}/face", headers=_worker(world))
+    await _enrol(api, world, "obama2")
+    body = await _punch(api, world, selfie("obama3"))
+    assert (body["status"], body["reasons"]) == ("review", ["face_reenrolled", "cosign_required"])
+    signed = await api.post(
+        f"/api/attendance/punches/{body['id']}/cosign",
+        json={},
+        headers=world.headers(world.a.users[R.FOREMAN]),
+    )
+    assert (signed.json()["status"], signed.json()["reasons"]) == ("accepted", [])
 
 
 async def test_only_punches_waiting_for_a_cosign_can_be_cosigned(

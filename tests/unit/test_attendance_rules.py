@@ -85,6 +85,57 @@ def test_not_enrolled_means_cosign() -> None:
 
 
 @pytest.mark.parametrize(
+    ("accuracy_m", "reason"),
+    [
+        (0.0, "fake_gps_suspected"),
+        # Mock-location apps that avoid the exact 0 (issue 16): no phone reports these.
+        (0.01, "fake_gps_suspected"),
+        (0.5, "fake_gps_suspected"),
+        (0.99, "fake_gps_suspected"),
+        (1.0, None),
+        (3.5, None),
+        (50.0, None),
+        (50.1, "gps_inaccurate"),
+    ],
+)
+def test_implausibly_small_accuracies_are_suspect(accuracy_m: float, reason: str | None) -> None:
+    j = checks.Judgement()
+    checks.judge_accuracy(j, accuracy_m, 50)
+    assert j.reasons == ([reason] if reason else [])
+    assert j.checks["accuracy"]["ok"] is (reason is None)
+
+
+@pytest.mark.parametrize(
+    ("face", "status", "reasons"),
+    [
+        (
+            FaceCheck(ok=True, distance=0.3, reason=None, unverified_enrolment=True),
+            PunchStatus.REVIEW,
+            ["face_reenrolled", "cosign_required"],
+        ),
+        (
+            FaceCheck(ok=False, distance=None, reason="no_face", unverified_enrolment=True),
+            PunchStatus.REVIEW,
+            ["no_face", "face_reenrolled", "cosign_required"],
+        ),
+        (
+            FaceCheck(ok=False, distance=0.8, reason="face_mismatch", unverified_enrolment=True),
+            PunchStatus.REJECTED,
+            ["face_mismatch"],
+        ),
+    ],
+    ids=["match", "no-face", "mismatch"],
+)
+def test_an_unconfirmed_reenrolment_never_accepts(
+    face: FaceCheck, status: PunchStatus, reasons: list[str]
+) -> None:
+    j = checks.Judgement()
+    checks.judge_face(j, face)
+    assert (j.status, j.reasons) == (status, reasons)
+    assert j.checks["face"]["enrolment_verified"] is False
+
+
+@pytest.mark.parametrize(
     ("offset", "reason", "age"),
     [
         (timedelta(seconds=checks.CLOCK_SKEW_S), None, 0),

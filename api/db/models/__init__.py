@@ -10,7 +10,7 @@ from api.db.models.equipment import (
     equipment_event_photos,
 )
 from api.db.models.events import DeliveryStatus, Event, Webhook, WebhookDelivery, WebhookFormat
-from api.db.models.faces import FaceConsent, FaceTemplate
+from api.db.models.faces import FaceConsent, FaceEnrolment, FaceTemplate
 from api.db.models.hazards import Hazard, Rectification
 from api.db.models.inspections import Inspection, inspection_photos
 from api.db.models.materials import MaterialBatch, MaterialReceipt, material_receipt_photos
@@ -30,6 +30,7 @@ __all__ = [
     "EquipmentEventKind",
     "Event",
     "FaceConsent",
+    "FaceEnrolment",
     "FaceTemplate",
     "Hazard",
     "IdempotencyKey",

@@ -68,3 +68,29 @@ class FaceConsent(UUIDPrimaryKey, Base):
     withdrawn_by_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL")
     )
+
+
+class FaceEnrolment(Base):
+    """Whether a worker's face check may be trusted: one row per worker who ever enrolled.
+
+    Holds no biometric data (times and who), so it outlives an erasure: erasing deletes
+    the templates and clears `verified_at`, and the row remembers that a face was
+    enrolled before. Without it, "erase, then enrol somebody else" (done by the worker
+    or their foreman) would arm the face check for a stranger exactly like a first
+    enrolment does (api/domain/people/face_services.py has the rules).
+    """
+
+    __tablename__ = "face_enrolments"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    company_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("companies.id"), index=True)
+    # The worker's first sample ever: set once, kept through erasures.
+    first_enrolled_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # When the current templates were confirmed as this worker's; NULL while they are
+    # not (a re-enrolment awaiting a manager) and while nothing is enrolled.
+    verified_at: Mapped[datetime | None]
+    verified_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

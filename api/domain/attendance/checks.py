@@ -11,12 +11,15 @@ status says who acts next:
 - **review**: something is doubtful but may be innocent; a manager or admin decides
   (POST /punches/{id}/review), or for `cosign_required` the worker's foreman co-signs:
   - `gps_inaccurate`: accuracy worse than the site's `max_accuracy_m`;
-  - `fake_gps_suspected`: an accuracy of exactly 0, which no real GNSS fix reports
-    but mock-location apps do;
+  - `fake_gps_suspected`: an accuracy below MIN_PLAUSIBLE_ACCURACY_M (0 included),
+    which no phone's real fix reports but mock-location apps do;
   - `no_face`, `multiple_faces`: the selfie cannot be compared (dark, blurred, a
     colleague in the frame);
   - `not_enrolled` + `cosign_required`: the worker has no face templates (no
     consent): the non-face path, where a foreman vouches in person;
+  - `face_reenrolled` + `cosign_required`: the face was enrolled again after an
+    erasure by the worker or a foreman and no manager has confirmed it, so even a
+    matching selfie proves nothing about who punched (a face swap would pass);
   - `clock_skew`: captured more than CLOCK_SKEW_S in the future of the server's
     clock (a phone clock set ahead to pre-date nothing but post-date a punch);
   - `stale_punch`: captured more than MAX_OFFLINE_AGE_S before it arrived: longer
@@ -27,6 +30,12 @@ status says who acts next:
     binds; accepting such a punch in review binds the new one too);
   - `site_inactive`: the site was closed.
 - **accepted** otherwise.
+
+A co-sign vouches for the person only: it settles the IDENTITY_REASONS (the co-signer
+saw who punched, which is what a selfie that is missing, unusable or unconfirmed could
+not show) and leaves the punch in review for any other reason, for a manager to decide.
+`face_mismatch` is not among them: the selfie shows someone else, the punch is
+rejected, and a co-sign does not overrule that evidence.
 
 A punch taken offline is judged by when and where it was captured; `age_s` says how
 old it was on arrival. Selfies that are not images at all are refused with 422
@@ -40,7 +49,14 @@ from datetime import datetime
 from typing import Any
 
 from api.db.models import PunchStatus
-from api.lib.faces import NOT_ENROLLED, FaceCheck
+from api.lib.faces import (
+    FACE_MISMATCH,
+    FACE_REENROLLED,
+    MULTIPLE_FACES,
+    NO_FACE,
+    NOT_ENROLLED,
+    FaceCheck,
+)
 
 OUTSIDE_GEOFENCE = "outside_geofence"
 GPS_INACCURATE = "gps_inaccurate"
@@ -52,7 +68,18 @@ NEW_DEVICE = "new_device"
 COSIGN_REQUIRED = "cosign_required"
 SITE_INACTIVE = "site_inactive"
 
-REJECT_REASONS = frozenset({OUTSIDE_GEOFENCE, "face_mismatch"})
+REJECT_REASONS = frozenset({OUTSIDE_GEOFENCE, FACE_MISMATCH})
+# What a co-sign settles: who the person was (module docstring).
+IDENTITY_REASONS = frozenset(
+    {NOT_ENROLLED, COSIGN_REQUIRED, FACE_REENROLLED, NO_FACE, MULTIPLE_FACES}
+)
+
+# Phones report the radius of a 68% circle from their own error model: about 3-5 m
+# at best outdoors with single-frequency GNSS, rarely under ~1.5 m even with dual
+# frequency (L1/L5), and more indoors or with network positioning. Mock-location apps
+# report 0, or whatever small number they are set to. Below a metre is a fix no phone
+# makes; a survey-grade RTK receiver would, but nobody punches with one.
+MIN_PLAUSIBLE_ACCURACY_M = 1.0
 
 # Phones set their clocks from the network; five minutes covers drift and a slow
 # carrier, not a clock set ahead on purpose.
@@ -89,7 +116,7 @@ def judge_geofence(j: Judgement, inside: bool, distance_m: float) -> None:
 
 def judge_accuracy(j: Judgement, accuracy_m: float, max_accuracy_m: int) -> None:
     reason = None
-    if accuracy_m == 0:
+    if accuracy_m < MIN_PLAUSIBLE_ACCURACY_M:
         reason = FAKE_GPS
     elif accuracy_m > max_accuracy_m:
         reason = GPS_INACCURATE
@@ -112,13 +139,18 @@ def judge_clock(j: Judgement, captured_at: datetime, received_at: datetime) -> i
 
 
 def judge_face(j: Judgement, face: FaceCheck) -> None:
-    evidence = {"ok": face.ok, "distance": face.distance, "reason": face.reason}
-    if face.ok or face.reason is None:
-        j.add("face", evidence)
-    elif face.reason == NOT_ENROLLED:
+    evidence: dict[str, Any] = {"ok": face.ok, "distance": face.distance, "reason": face.reason}
+    if face.reason == NOT_ENROLLED:
         j.add("face", evidence, NOT_ENROLLED, COSIGN_REQUIRED)
+        return
+    found = () if face.ok or face.reason is None else (face.reason,)
+    if face.unverified_enrolment:
+        evidence["enrolment_verified"] = False
+    if face.unverified_enrolment and face.reason != FACE_MISMATCH:
+        # The face may be a stand-in's (erase, enrol a friend): never accepted on it.
+        j.add("face", evidence, *found, FACE_REENROLLED, COSIGN_REQUIRED)
     else:
-        j.add("face", evidence, face.reason)
+        j.add("face", evidence, *found)
 
 
 @dataclass(frozen=True)

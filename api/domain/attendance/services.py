@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Punch, PunchStatus, Role, Site, User, WorkerDevice
 from api.db.models.base import utcnow
-from api.domain.attendance.checks import COSIGN_REQUIRED, NEW_DEVICE
+from api.domain.attendance.checks import COSIGN_REQUIRED, IDENTITY_REASONS, NEW_DEVICE
 from api.domain.attendance.schemas import CosignIn, PunchOut, ReviewDecision, ReviewIn
 from api.domain.attendance.views import punch_out
 from api.lib import audit
@@ -97,7 +97,9 @@ async def cosign(
     session: AsyncSession, actor: Actor, store: ObjectStore, punch_id: uuid.UUID, data: CosignIn
 ) -> PunchOut:
     """The worker's foreman (foremen see only their crews' punches), or a manager or
-    admin of the site, vouches in person that the worker was there: the punch counts."""
+    admin of the site, vouches in person for who punched. That settles the identity
+    reasons only (checks.IDENTITY_REASONS); a punch with any other reason (stale, GPS,
+    new device, travel...) stays in review with those, for a manager to decide."""
     punch = await _visible_punch(session, actor, punch_id, lock=True)
     if punch.user_id == actor.id:
         raise Forbidden("Nobody co-signs their own punch", code="self_cosign")
@@ -111,7 +113,11 @@ async def cosign(
             code="cosign_not_applicable",
         )
     before = audit.snapshot(punch)
-    punch.status = PunchStatus.ACCEPTED
+    # The settled reasons leave the list (the audit row keeps them, and checks.face
+    # the evidence), so `reasons` keeps saying what is still to be decided.
+    remaining = [r for r in punch.reasons if r not in IDENTITY_REASONS]
+    punch.reasons = remaining
+    punch.status = PunchStatus.REVIEW if remaining else PunchStatus.ACCEPTED
     punch.cosigned_by = actor.id
     punch.cosigned_at = utcnow()
     punch.review_note = data.note

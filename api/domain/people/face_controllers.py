@@ -5,17 +5,18 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Response, delete, get, put
+from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db.models import Role
 from api.domain.attendance import selfies as selfie_store
 from api.domain.people import face_services
 from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
 from api.jobs.queue import defer_after_commit
-from api.lib.authz import allow_tenant_roles
+from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.uploads import configured_upload_route
 
@@ -36,7 +37,10 @@ class FaceController(Controller):
         description=(
             "422 codes: consent_required, face_not_found, multiple_faces, image_invalid, "
             "face_mismatch (the sample is not the person already enrolled). Repeating adds "
-            "a sample; at the limit the oldest is replaced. The photo is not kept."
+            "a sample; at the limit the oldest is replaced. The photo is not kept. "
+            "An enrolment after an erasure made by the worker or a foreman is kept "
+            "unverified (punches matching it go to review, face_reenrolled) until a "
+            "manager or admin verifies it or enrols the face themself."
         ),
         **configured_upload_route(),
     )
@@ -81,3 +85,22 @@ class FaceController(Controller):
         selfies = await face_services.erase(db_session, actor, user_id)
         if selfies:
             await defer_after_commit(db_session, state.jobs, selfie_store.DELETE_TASK, keys=selfies)
+
+    @post(
+        "/verify",
+        opt=allow(Role.ADMIN, Role.MANAGER),
+        status_code=200,
+        summary="Confirm that the enrolled face is this worker's (after a re-enrolment)",
+        description=(
+            "Matching selfies count again (no more face_reenrolled). 403 self_verify for "
+            "one's own face; 409 face_not_enrolled when nothing is enrolled. Verifying a "
+            "confirmed enrolment changes nothing."
+        ),
+    )
+    async def verify(
+        self,
+        user_id: FromPath[uuid.UUID],
+        db_session: NamedDependency[AsyncSession],
+        actor: NamedDependency[Actor],
+    ) -> FaceStatus:
+        return await face_services.verify(db_session, actor, user_id)

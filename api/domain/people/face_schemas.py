@@ -29,5 +29,18 @@ class FaceEnrolForm:
 class FaceStatus(msgspec.Struct):
     enrolled: bool
     samples: int
+    # Whether the templates are confirmed as this worker's (api/lib/face_enrolments.py):
+    # while false, a matching selfie still sends the punch to review (face_reenrolled).
+    verified: bool
     consented_at: datetime | None = None
     consent_version: str | None = None
+    # The worker's first enrolment ever; kept after an erasure (a time, not a face).
+    first_enrolled_at: datetime | None = None
+
+
+class FaceSummary(msgspec.Struct):
+    """The face state on a user resource, for staff screens."""
+
+    enrolled: bool
+    verified: bool
+    samples: int

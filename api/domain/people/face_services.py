@@ -14,6 +14,12 @@ Decisions where the contract is silent:
 - DELETE also withdraws the consent in force (the record stays, marked withdrawn): the
   worker punches through the non-face path (foreman co-sign) until they consent again.
   Their kept selfies are deleted too (api/domain/attendance/selfies.py); punches stay.
+- Who confirms a face (api/lib/face_enrolments.py): the first enrolment ever is trusted
+  as onboarding; after an erasure, an enrolment by the worker or their foreman is kept
+  but unverified (punches that match it go to review, `face_reenrolled`) until a
+  manager or admin of the worker verifies it or enrols the face themself. Anyone may
+  still erase their own face at any time: that is the worker's right, and it never
+  re-arms anything.
 """
 
 from __future__ import annotations
@@ -24,19 +30,20 @@ import uuid
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.db.models import FaceConsent, FaceTemplate, User
+from api.db.models import FaceConsent, FaceEnrolment, FaceTemplate, User
 from api.db.models.base import utcnow
 from api.domain.attendance.punches import lock_worker
 from api.domain.attendance.selfies import release_selfies
-from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
+from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus, FaceSummary
 from api.lib import audit
 from api.lib.authz import get_visible_user
 from api.lib.context import Actor
-from api.lib.errors import Invalid
+from api.lib.errors import Conflict, Forbidden, Invalid
+from api.lib.face_enrolments import confirms_for
 from api.lib.face_templates import count_templates, load_templates, require_key, seal
 from api.lib.faces import encode_photo
 from api.lib.idempotency import create_once
@@ -70,12 +77,41 @@ async def _active_consent(session: AsyncSession, user_id: uuid.UUID) -> FaceCons
 async def _status(session: AsyncSession, user_id: uuid.UUID) -> FaceStatus:
     samples = await count_templates(session, user_id)
     consent = await _active_consent(session, user_id)
+    enrolment = await session.get(FaceEnrolment, user_id)
     return FaceStatus(
         enrolled=samples > 0,
         samples=samples,
+        verified=samples > 0 and enrolment is not None and enrolment.verified_at is not None,
         consented_at=consent.consented_at if consent else None,
         consent_version=consent.text_version if consent else None,
+        first_enrolled_at=enrolment.first_enrolled_at if enrolment else None,
     )
+
+
+async def face_summaries(
+    session: AsyncSession, user_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, FaceSummary]:
+    """The face state of many users at once (a page of the staff list): two queries."""
+    rows = await session.execute(
+        select(FaceTemplate.user_id, func.count())
+        .where(FaceTemplate.user_id.in_(user_ids))
+        .group_by(FaceTemplate.user_id)
+    )
+    counts = {user_id: int(n) for user_id, n in rows}
+    verified = set(
+        await session.scalars(
+            select(FaceEnrolment.user_id).where(
+                FaceEnrolment.user_id.in_(user_ids), FaceEnrolment.verified_at.is_not(None)
+            )
+        )
+    )
+    summaries = {}
+    for user_id in user_ids:
+        samples = counts.get(user_id, 0)
+        summaries[user_id] = FaceSummary(
+            enrolled=samples > 0, verified=samples > 0 and user_id in verified, samples=samples
+        )
+    return summaries
 
 
 async def face_status(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> FaceStatus:
@@ -155,6 +191,7 @@ async def _enrol(
         )
         replaced = list(oldest)
         await session.execute(delete(FaceTemplate).where(FaceTemplate.id.in_(replaced)))
+    how = await _confirm_enrolment(session, actor, user, re_enrolment=not existing)
     template_id = uuid.uuid4()
     session.add(
         FaceTemplate(
@@ -183,9 +220,44 @@ async def _enrol(
             "distance_to_enrolled": None if closest is None else round(closest, 4),
             "consent_id": str(consent.id),
             "consent_version": consent.text_version,
+            "verified": status.verified,
+            # first_enrolment | confirmed_by_reviewer | unverified_reenrolment |
+            # added_to_verified | added_to_unverified
+            "enrolment": how,
         },
     )
     return msgspec.to_builtins(status)  # type: ignore[no-any-return]
+
+
+async def _confirm_enrolment(
+    session: AsyncSession, actor: Actor, user: User, *, re_enrolment: bool
+) -> str:
+    """Records the sample's effect on whether the face check counts (module docstring);
+    returns how this sample was judged, for the audit trail."""
+    now = utcnow()
+    enrolment = await session.get(FaceEnrolment, user.id)
+    if enrolment is None:
+        enrolment = FaceEnrolment(
+            user_id=user.id,
+            company_id=actor.company_id,
+            first_enrolled_at=now,
+            verified_at=now,
+            verified_by_id=actor.id,
+        )
+        session.add(enrolment)
+        return "first_enrolment"
+    if confirms_for(actor, user.id):
+        if re_enrolment or enrolment.verified_at is None:
+            enrolment.verified_at = now
+            enrolment.verified_by_id = actor.id
+        return "confirmed_by_reviewer"
+    if re_enrolment:
+        # A face enrolled after an erasure may be anyone's: it waits for a manager.
+        enrolment.verified_at = None
+        enrolment.verified_by_id = None
+        return "unverified_reenrolment"
+    # A matching sample keeps the enrolment as it was, confirmed or not.
+    return "added_to_verified" if enrolment.verified_at else "added_to_unverified"
 
 
 async def _read_image(form: FaceEnrolForm, max_bytes: int) -> bytes:
@@ -251,6 +323,13 @@ async def erase(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> list
     if consent is not None:
         consent.withdrawn_at = utcnow()
         consent.withdrawn_by_id = actor.id
+    enrolment = await session.get(FaceEnrolment, user.id)
+    was_verified = enrolment is not None and enrolment.verified_at is not None
+    if enrolment is not None:
+        # The row stays (the worker enrolled before); the next face enrolled needs a
+        # manager's confirmation unless a manager enrols it.
+        enrolment.verified_at = None
+        enrolment.verified_by_id = None
     await session.flush()
     await audit.record(
         session,
@@ -260,12 +339,51 @@ async def erase(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> list
         entity_id=user.id,
         before={
             "templates": removed_ids,
+            "samples": len(removed_ids),
             "consent_id": str(consent.id) if consent else None,
+            "verified": was_verified,
         },
         after={
             "samples": 0,
             "consent_withdrawn": consent is not None,
+            "verified": False,
             "selfies_deleted": len(selfies),
         },
     )
     return selfies
+
+
+async def verify(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> FaceStatus:
+    """A manager or admin of the worker confirms that the enrolled face is the worker's
+    (they have seen the worker and the enrolment): matching selfies count again."""
+    user = await get_visible_user(session, actor, user_id)
+    if not confirms_for(actor, user.id):
+        raise Forbidden("Nobody verifies their own face enrolment", code="self_verify")
+    await session.execute(select(User.id).where(User.id == user.id).with_for_update())
+    samples = await count_templates(session, user.id)
+    if samples == 0:
+        raise Conflict("No face is enrolled for this person", code="face_not_enrolled")
+    enrolment = await session.get(FaceEnrolment, user.id)
+    if enrolment is not None and enrolment.verified_at is not None:
+        return await _status(session, user.id)  # already confirmed: nothing to record
+    now = utcnow()
+    if enrolment is None:
+        # Templates with no enrolment record (written outside this module) are treated
+        # as unconfirmed; verifying them starts the record.
+        enrolment = FaceEnrolment(
+            user_id=user.id, company_id=actor.company_id, first_enrolled_at=now
+        )
+        session.add(enrolment)
+    enrolment.verified_at = now
+    enrolment.verified_by_id = actor.id
+    await session.flush()
+    await audit.record(
+        session,
+        actor,
+        action="face_verify",
+        entity="user_face",
+        entity_id=user.id,
+        before={"samples": samples, "verified": False},
+        after={"samples": samples, "verified": True},
+    )
+    return await _status(session, user.id)

@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from api.db.models import Role
+from api.domain.people.face_schemas import FaceSummary
 from api.lib.schemas import Login, LoginAttempt, Name, Password, Phone
 
 
@@ -89,6 +90,8 @@ class UserOut(msgspec.Struct):
     crew_id: uuid.UUID | None
     is_active: bool
     created_at: datetime
+    # Enrolled, confirmed, how many samples: a staff screen shows who needs a manager.
+    face: FaceSummary
 
 
 class UserPage(msgspec.Struct):

@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Company, Crew, Role, Site, User
+from api.domain.people.face_schemas import FaceSummary
+from api.domain.people.face_services import face_summaries
 from api.domain.people.schemas import (
     CompanyBrief,
     CompanyIn,
@@ -43,7 +45,11 @@ def normalise_login(login: str) -> str:
     return login.strip().lower()
 
 
-def user_out(user: User) -> UserOut:
+# A user just created has no face: no query needed for the create's reply.
+NO_FACE = FaceSummary(enrolled=False, verified=False, samples=0)
+
+
+def user_out(user: User, face: FaceSummary) -> UserOut:
     return UserOut(
         id=user.id,
         company_id=user.company_id,
@@ -54,7 +60,13 @@ def user_out(user: User) -> UserOut:
         crew_id=user.crew_id,
         is_active=user.is_active,
         created_at=user.created_at,
+        face=face,
     )
+
+
+async def users_out(session: AsyncSession, users: list[User]) -> list[UserOut]:
+    faces = await face_summaries(session, [u.id for u in users])
+    return [user_out(u, faces[u.id]) for u in users]
 
 
 async def _hash(password: str) -> str:
@@ -228,7 +240,7 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserIn) -> dict
         crew_id=data.crew_id,
         user_id=data.id,
     )
-    return msgspec.to_builtins(user_out(user))  # type: ignore[no-any-return]
+    return msgspec.to_builtins(user_out(user, NO_FACE))  # type: ignore[no-any-return]
 
 
 async def list_users(
@@ -244,11 +256,11 @@ async def list_users(
     if crew_id is not None:
         query = query.where(User.crew_id == crew_id)
     users, total = await fetch_page(session, query, page)
-    return [user_out(u) for u in users], total
+    return await users_out(session, list(users)), total
 
 
 async def get_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> UserOut:
-    return user_out(await get_visible_user(session, actor, user_id))
+    return (await users_out(session, [await get_visible_user(session, actor, user_id)]))[0]
 
 
 async def patch_user(
@@ -293,7 +305,7 @@ async def patch_user(
         before=before,
         after=after,
     )
-    return user_out(user)
+    return (await users_out(session, [user]))[0]
 
 
 async def sign_out_everywhere(session: AsyncSession, actor: Actor, user_id: uuid.UUID) -> None:

@@ -34,6 +34,7 @@ const REASONS: Record<string, MessageKey> = {
   multiple_faces: "punch.reason.multiple_faces",
   not_enrolled: "punch.reason.not_enrolled",
   cosign_required: "punch.reason.cosign_required",
+  face_reenrolled: "punch.reason.face_reenrolled",
   clock_skew: "punch.reason.clock_skew",
   stale_punch: "punch.reason.stale_punch",
   impossible_travel: "punch.reason.impossible_travel",

@@ -62,6 +62,7 @@ const REASONS: Record<string, MessageKey> = {
   multiple_faces: "staff.reason.multiple_faces",
   not_enrolled: "staff.reason.not_enrolled",
   cosign_required: "staff.reason.cosign_required",
+  face_reenrolled: "staff.reason.face_reenrolled",
   clock_skew: "staff.reason.clock_skew",
   stale_punch: "staff.reason.stale_punch",
   impossible_travel: "staff.reason.impossible_travel",

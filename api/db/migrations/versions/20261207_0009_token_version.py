@@ -1,7 +1,7 @@
 """a per-user token version, so tokens issued before a password change end
 
-Revision ID: 0010_token_version
-Revises: 0007_site_hazard_tiling
+Revision ID: 0009_token_version
+Revises: 0008_face_reenrolment
 Create Date: 2026-12-07
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0010_token_version"
-down_revision: str | None = "0007_site_hazard_tiling"
+revision: str = "0009_token_version"
+down_revision: str | None = "0008_face_reenrolment"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
