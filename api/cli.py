@@ -103,7 +103,9 @@ def _write_errors(path: Path, result: ImportResult) -> None:
 async def run(args: argparse.Namespace, settings: Settings) -> int:
     importer = IMPORTERS[args.command]
     data = args.file.read_bytes()
-    table = await asyncio.to_thread(read_table, data, max_rows=CLI_MAX_ROWS)
+    table = await asyncio.to_thread(
+        lambda: read_table(data, max_rows=CLI_MAX_ROWS, max_elements=None, timeout_s=None)
+    )
     engine = create_async_engine(settings.database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:

@@ -3,7 +3,9 @@
 `process_image` is blocking; async callers run it in a worker thread. It
 
 1. sniffs the real type from the magic bytes (the filename and declared type are
-   ignored) and accepts only JPEG, PNG, WebP, HEIF/HEIC and AVIF;
+   ignored) and accepts only JPEG, PNG, WebP, HEIF/HEIC and AVIF; a JPEG's markers are
+   walked there too, and one with more than `MAX_JPEG_SCANS` progressive scans is
+   refused before any decoder sees it (`jpeg_refusal`);
 2. opens the file lazily and refuses more than `ImageLimits.max_pixels` from the header
    alone, before a single pixel is decoded (Pillow's own bomb check is aligned with it);
 3. reads capture time, GPS and orientation from EXIF, tolerating any malformation;
@@ -26,10 +28,11 @@ downscaled image (tens of milliseconds) and only when such a profile is present;
 browser-compressed uploads from the PWA have none.
 
 Time bound and isolation: Pillow and the C decoders under it cannot be interrupted
-from Python, and decode time is not bounded by the pixel count alone (a progressive
-JPEG can carry thousands of scans, a HEIF grid thousands of tiles). So all parsing and
-decoding of upload bytes happens in child interpreters, `python -I storage/images.py
---serve`, which the API process can kill. A child also isolates the API process from
+from Python, and decode time is not bounded by the pixel count alone (each progressive
+JPEG scan is another pass, and the cap on them still allows a few dozen; a HEIF grid
+can carry thousands of tiles). So all parsing and decoding of upload bytes happens in
+child interpreters, `python -I storage/images.py --serve`, which the API process can
+kill. A child also isolates the API process from
 decoder crashes (a segfault becomes `ImageInvalid`, not a dead server).
 
 The children are long-lived (storage/child_pool.py): starting an interpreter and
@@ -62,9 +65,10 @@ exploited into running code in a child cannot run code in the API process, and e
 reply is checked before it is believed. Such a child could see the uploads that follow
 on it until it is recycled; that is the price of not paying an interpreter per photo,
 and it is bounded by the recycling. A child peaks at about 120 MB for a 48 MP JPEG and
-280 MB for a 49 MP PNG, so callers bound concurrency with a small capacity limiter
-(about the number of cores); the pool keeps that many idle children and starts extra
-ones for a burst, which exit after their request.
+280 MB for a 49 MP PNG, so callers bound concurrency with a few decode slots (about
+the number of cores), shared fairly between accounts (storage/decode_slots.py); the
+pool keeps that many idle children and starts extra ones for a burst, which exit after
+their request.
 
 Known limit: JPEG and WebP scan data carry no checksum, so garbage in the middle of a
 JPEG's compressed data decodes to a smeared band, as in any browser or gallery, rather
@@ -242,6 +246,75 @@ def sniff_format(head: bytes) -> str | None:
     return None
 
 
+# A progressive JPEG's decode work grows with its scan count, not only its pixels: each
+# scan is one more pass over every coefficient block of the components it covers, and a
+# scan that codes nothing (one end-of-band run) costs a few bytes. A 180 KB file with
+# thousands of such scans keeps libjpeg busy for half a minute, so the scans are counted
+# here, from the markers, before any child or decoder sees the file. Encoders write
+# few: libjpeg's progressive default is 10 scans for colour (up to 6 per component, 24
+# for CMYK), mozjpeg keeps a subset of the 64 it tries, cameras write 1 (baseline).
+# 100 is above all of those; measured here, a scan at 48 MP costs about 10 ms, so 100
+# scans stay near a second, a tenth of the decode timeout.
+MAX_JPEG_SCANS: Final = 100
+# Bounds the marker walk itself (markers outside scans, fill and junk included). A real
+# file has a few dozen (APPn, DQT, DHT, SOF, DRI, SOS, a DHT per scan); thousands of
+# empty ones only make a parser work.
+_MAX_JPEG_MARKERS: Final = 4096
+# Where a scan's entropy-coded data ends: 0xFF, any fill bytes (0xFF), then a byte that
+# is neither a stuffed zero nor a restart marker (RSTn sits inside a scan's data).
+_END_OF_SCAN_DATA: Final = re.compile(rb"\xff+[^\x00\xff\xd0-\xd7]")
+_PARAMETERLESS: Final = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM, RST0-7
+_SOI, _SOS, _EOI = 0xD8, 0xDA, 0xD9
+
+
+def jpeg_refusal(data: bytes) -> str | None:
+    """Why this JPEG is refused before decoding (too many scans or markers); None if not.
+
+    Walks the markers the way libjpeg reads them: segments by their length, a scan's
+    data up to the next marker, bytes between segments skipped, and stops at the first
+    EOI, so a second image appended after it (a phone's MPF preview or depth map) is not
+    counted; an EXIF thumbnail lies inside its APP1 segment and is skipped with it. A
+    structure broken in any other way is left to the decoder, which refuses it.
+    """
+    pos, scans, markers = 2, 0, 0
+    end = len(data)
+    while pos < end:
+        start = data.find(b"\xff", pos)
+        if start < 0:
+            return None
+        pos = start + 1
+        while pos < end and data[pos] == 0xFF:  # fill bytes before a marker
+            pos += 1
+        if pos >= end:
+            return None
+        marker = data[pos]
+        pos += 1
+        markers += 1
+        if markers > _MAX_JPEG_MARKERS:
+            return f"the JPEG has more than {_MAX_JPEG_MARKERS} markers"
+        if marker == 0x00 or marker in _PARAMETERLESS:
+            continue  # a stuffed zero or a restart between segments: no segment
+        if marker in (_EOI, _SOI):
+            # The end; a second SOI is an error at which libjpeg stops reading.
+            return None
+        if pos + 2 > end:
+            return None
+        # libjpeg skips a length below 2 as if it were 2 (the length bytes only).
+        pos += max(2, int.from_bytes(data[pos : pos + 2], "big"))
+        if marker == _SOS:
+            scans += 1
+            if scans > MAX_JPEG_SCANS:
+                return (
+                    f"the JPEG has more than {MAX_JPEG_SCANS} scans; cameras and encoders "
+                    "write a few dozen at most"
+                )
+            found = _END_OF_SCAN_DATA.search(data, pos)
+            if found is None:
+                return None
+            pos = found.end() - 2  # the marker's 0xFF, read again by the loop
+    return None
+
+
 # ------------------------------------------------------------------- the public call
 
 _SCRIPT: Final = str(Path(__file__).resolve())
@@ -285,6 +358,10 @@ class ImageWorkers:
         fmt = sniff_format(data[:_SNIFF_BYTES])
         if fmt is None:
             raise ImageInvalid("not a JPEG, PNG, WebP, HEIF or AVIF image")
+        refusal = jpeg_refusal(data) if fmt == "jpeg" else None
+        if refusal is not None:
+            # Before any child: such a file would hold a decode slot until the timeout.
+            raise ImageInvalid(refusal)
         deadline = time.monotonic() + limits.decode_timeout_s
         header = json.dumps(
             {"format": fmt, "limits": dataclasses.asdict(limits), "length": len(data)}

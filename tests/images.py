@@ -178,3 +178,48 @@ def assert_clean_jpeg(result: ProcessedImage) -> None:
         # Progressive costs 2.4x the encode time for 1% fewer bytes (storage/images.py).
         assert not out.info.get("progressive")
         assert not out.info.get("progression")
+
+
+def _jpeg_segments(data: bytes) -> list[tuple[int, bytes]]:
+    """(marker, bytes) of each segment after SOI of a well-formed JPEG from Pillow; a
+    scan's segment runs to the next marker, so it holds its entropy-coded data."""
+    out: list[tuple[int, bytes]] = []
+    pos = 2
+    while pos < len(data):
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            out.append((marker, data[pos : pos + 2]))
+            break
+        end = pos + 2 + int.from_bytes(data[pos + 2 : pos + 4], "big")
+        if marker == 0xDA:
+            end = data.find(b"\xff", end)
+            while data[end + 1] == 0x00 or 0xD0 <= data[end + 1] <= 0xD7:
+                end = data.find(b"\xff", end + 2)
+        out.append((marker, data[pos:end]))
+        pos = end
+    return out
+
+
+def many_scan_jpeg(width: int, height: int, extra_scans: int) -> bytes:
+    """A progressive JPEG of a flat grey picture with one of its AC scans repeated.
+
+    Pillow cannot write a scan script of its own, so this copies a scan (with the DHT
+    before it): one end-of-band run per 32,767 blocks, some 50 bytes, which libjpeg
+    still applies to every luma block of the picture. It decodes (with a warning about
+    the repeated progression) to the same picture, slowly: each copy is one more pass
+    over every block.
+    """
+    grey = Image.new("RGB", (width, height), (120, 130, 140))
+    data = encode(grey, "JPEG", progressive=True, quality=90)
+    segments = _jpeg_segments(data)
+    # The scans in Pillow's (libjpeg's) script: DC, then Y AC 1-5, Cr, Cb, Y 6-63, ...
+    scans: list[bytes] = []
+    pending = b""
+    for marker, segment in segments:
+        pending += segment
+        if marker == 0xDA:
+            scans.append(pending)
+            pending = b""
+    head = data[: data.index(scans[0])]
+    luma_ac = scans[1]
+    return head + b"".join(scans) + luma_ac * extra_scans + b"\xff\xd9"

@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import anyio
+from anyio.lowlevel import RunVar
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,6 +40,7 @@ from api.lib.dates import TimesInRange, in_range
 from api.lib.errors import IdConflict, Invalid, NotFound
 from api.lib.geo import check_optional_point
 from api.lib.pending_objects import mark_pending, unmark
+from storage.decode_slots import DecodeSlots
 from storage.images import ImageLimits, ProcessedImage, process_image
 from storage.s3 import ObjectStore
 
@@ -67,16 +68,27 @@ class Ingested:
     created: bool
 
 
-_limiter: anyio.CapacityLimiter | None = None
+# One set of decode slots per event loop (a RunVar), created on first use inside it.
+_slots: RunVar[DecodeSlots] = RunVar("sitecheck_decode_slots")
 
 
-def image_limiter(settings: Settings) -> anyio.CapacityLimiter:
+def decode_slots(settings: Settings) -> DecodeSlots:
     # Each decode is a child process at full speed on one core; more at once than there
-    # are cores only makes every upload slower.
-    global _limiter
-    if _limiter is None:
-        _limiter = anyio.CapacityLimiter(settings.image_workers)
-    return _limiter
+    # are cores only makes every upload slower. Shared fairly between users, so one
+    # account's burst of slow files cannot hold every slot (storage/decode_slots.py).
+    try:
+        return _slots.get()
+    except LookupError:
+        slots = DecodeSlots(settings.image_workers)
+        _slots.set(slots)
+        return slots
+
+
+async def decode_image(
+    settings: Settings, user_id: uuid.UUID, data: bytes, limits: ImageLimits
+) -> ProcessedImage:
+    """`process_image` in a decode slot of the user's fair share."""
+    return await decode_slots(settings).run(user_id, process_image, data, limits)
 
 
 def object_keys(company_id: uuid.UUID, image: ProcessedImage) -> tuple[str, str]:
@@ -143,10 +155,7 @@ async def ingest_photo(
             raise IdConflict(f"photo id {meta.id} was already used for a different upload")
         return Ingested(existing, created=False)
 
-    limits = ImageLimits()
-    image = await anyio.to_thread.run_sync(
-        process_image, data, limits, limiter=image_limiter(settings)
-    )
+    image = await decode_image(settings, actor.id, data, ImageLimits())
     full_key, thumb_key = object_keys(actor.company_id, image)
 
     await mark_pending(session, [full_key, thumb_key])

@@ -7,6 +7,7 @@ import io
 import os
 import subprocess
 import sys
+import time
 import zipfile
 from datetime import date, datetime
 from pathlib import Path
@@ -21,6 +22,7 @@ from api.config import REPO_ROOT
 from api.db.models import Equipment, MaterialBatch
 from tests.factories import World
 from tests.integration.test_equipment_helpers import R, create_batch, create_item, headers
+from tests.spreadsheets import wide_xlsx
 
 EQUIPMENT_CSV = """name,category,model,serial_no,owner,rented,certificate_expires_on,site
 Tower crane T1,crane,QTZ80,TC-1,Hongda Rentals,yes,2027-05-01,
@@ -170,6 +172,25 @@ async def test_dry_run_and_refused_files(
         headers=headers(world, R.ADMIN),
     )
     assert other_site.status_code == 404
+
+
+async def test_wide_spreadsheets_are_refused_without_being_parsed(
+    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+) -> None:
+    """16,000 columns by 40 rows (105 KB) held a core for ~11 s here (the review's
+    263 KB one ~50 s) and then imported its rows; now the first row refuses it."""
+    wide = wide_xlsx(16_000, rows=40)
+    wide_csv = b"name,category\n" + b",".join([b"x"] * 16_000) + b"\n"
+    for path in ("/api/equipment/import", "/api/materials/batches/import"):
+        for name, content in (("wide.xlsx", wide), ("wide.csv", wide_csv)):
+            started = time.perf_counter()
+            refused = await _import(api, world, path, name, content)
+            assert refused.status_code == 422, (path, name, refused.text)
+            assert refused.json()["code"] == "file_invalid"
+            assert "more than 40 cells" in refused.json()["detail"]
+            assert time.perf_counter() - started < 5.0  # generous: milliseconds of work
+    assert await _count(engine, Equipment) == 0
+    assert await _count(engine, MaterialBatch) == 0
 
 
 async def test_batch_import_gb18030_csv(

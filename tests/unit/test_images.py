@@ -49,6 +49,7 @@ from tests.images import (
     exif_block,
     gps_tags,
     is_red,
+    many_scan_jpeg,
     opened,
     photo,
     png_file,
@@ -628,6 +629,81 @@ def test_bad_files_are_invalid_fast(name: str, site_photo_files: dict[str, bytes
     assert time.perf_counter() - started < 2.0
     assert caught.value.code == "image_invalid"
     assert caught.value.status == 422
+
+
+# ----------------------------------------------------------- progressive scan count
+
+
+def test_a_jpeg_with_thousands_of_scans_is_refused_before_any_decoder(
+    workers: ImageWorkers,
+) -> None:
+    """215 KB, 3,010 scans: Pillow takes ~5 s on this 12 MP picture (35 s for the
+    review's 48 MP one), holding a decode slot all along; it is refused from its
+    markers, without a child."""
+    hostile = many_scan_jpeg(4000, 3000, extra_scans=3000)
+    assert len(hostile) < 250_000
+    started = time.perf_counter()
+    with pytest.raises(ImageInvalid, match="more than 100 scans") as caught:
+        workers.process(hostile)
+    assert time.perf_counter() - started < 1.0
+    assert caught.value.code == "image_invalid"
+    assert caught.value.status == 422
+    assert workers.idle_pids() == []  # no child was started for it
+
+
+def test_scans_are_counted_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libjpeg's progressive script is 10 scans for colour, baseline is 1; what follows
+    the first EOI (a phone's MPF preview, here a hostile file) is not counted."""
+    img = photo(640, 480, seed=5)
+    progressive = encode(img, "JPEG", progressive=True)
+    baseline = encode(img, "JPEG")
+    monkeypatch.setattr(images_module, "MAX_JPEG_SCANS", 10)
+    assert images_module.jpeg_refusal(progressive) is None
+    assert images_module.jpeg_refusal(baseline + many_scan_jpeg(64, 64, extra_scans=200)) is None
+    monkeypatch.setattr(images_module, "MAX_JPEG_SCANS", 9)
+    assert images_module.jpeg_refusal(progressive) == (
+        "the JPEG has more than 9 scans; cameras and encoders write a few dozen at most"
+    )
+    monkeypatch.setattr(images_module, "MAX_JPEG_SCANS", 1)
+    assert images_module.jpeg_refusal(baseline) is None
+
+
+def test_a_flood_of_empty_markers_is_refused() -> None:
+    comments = b"\xff\xfe\x00\x02" * 5000
+    data = encode(photo(64, 64, seed=1), "JPEG")
+    flooded = data[:2] + comments + data[2:]
+    started = time.perf_counter()
+    with pytest.raises(ImageInvalid, match="more than 4096 markers"):
+        process_image(flooded)
+    assert time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize(
+    "name", ["progressive", "progressive-optimised", "progressive-cmyk", "restart-markers"]
+)
+def test_progressive_jpegs_from_encoders_pass(name: str) -> None:
+    img = photo(1200, 900, seed=6)
+    data = {
+        "progressive": lambda: encode(img, "JPEG", progressive=True, quality=85),
+        "progressive-optimised": lambda: encode(img, "JPEG", progressive=True, optimize=True),
+        # libjpeg writes 6 scans per component for colour spaces other than YCbCr.
+        "progressive-cmyk": lambda: encode(img.convert("CMYK"), "JPEG", progressive=True),
+        # A restart marker every MCU row, as many phone cameras write: RSTn inside the
+        # scans' data must not be read as segments.
+        "restart-markers": lambda: encode(img, "JPEG", progressive=True, restart_marker_rows=1),
+    }[name]()
+    assert images_module.jpeg_refusal(data) is None
+    result = process_image(data)
+    assert (result.full.width, result.full.height) == (1200, 900)
+
+
+@pytest.mark.parametrize(
+    "path", sorted(Path(__file__).parents[1].joinpath("data").rglob("*.jpg")), ids=lambda p: p.name
+)
+def test_real_photos_pass_the_scan_count(path: Path) -> None:
+    data = path.read_bytes()
+    assert images_module.jpeg_refusal(data) is None
+    assert process_image(data).full.width > 0
 
 
 def test_entropy_damage_in_a_jpeg_decodes_like_a_browser_would() -> None:

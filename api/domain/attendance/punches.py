@@ -159,7 +159,7 @@ async def _create(
             tg.start_soon(
                 clock.time,
                 "storage",
-                lambda: store_selfie(store, settings, stored_key, selfie.data),
+                lambda: store_selfie(store, settings, user_id, stored_key, selfie.data),
             )
         neighbours = await clock.time("db", lambda: _neighbours(session, user_id, punch_id, meta))
         checks.judge_travel(j, meta.accuracy_m, meta.captured_at, neighbours)

@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import uuid
 
-import anyio
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Punch
 from api.lib.pending_objects import mark_pending
-from api.lib.photos import image_limiter
-from storage.images import ImageLimits, process_image
+from api.lib.photos import decode_image
+from storage.images import ImageLimits
 from storage.s3 import ObjectStore
 
 DELETE_TASK = "attendance.delete_selfies"
@@ -43,11 +42,12 @@ def selfie_key(company_id: uuid.UUID, punch_id: uuid.UUID) -> str:
     return f"selfies/{company_id}/{punch_id}.jpg"
 
 
-async def store_selfie(store: ObjectStore, settings: Settings, key: str, upload: bytes) -> None:
-    """Write the clean copy of `upload` under `key` (already marked pending)."""
-    image = await anyio.to_thread.run_sync(
-        process_image, upload, SELFIE_LIMITS, limiter=image_limiter(settings)
-    )
+async def store_selfie(
+    store: ObjectStore, settings: Settings, user_id: uuid.UUID, key: str, upload: bytes
+) -> None:
+    """Write the clean copy of `upload` under `key` (already marked pending), decoded in
+    one of the punching worker's fair share of decode slots, like their photos."""
+    image = await decode_image(settings, user_id, upload, SELFIE_LIMITS)
     await store.put_bytes(key, image.full.data, image.full.content_type)
 
 

@@ -15,7 +15,6 @@ import hashlib
 import uuid
 from datetime import date
 
-import anyio.to_thread
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
@@ -26,8 +25,8 @@ from api.lib import audit
 from api.lib.context import Actor
 from api.lib.dates import in_range
 from api.lib.errors import AppError, Forbidden, Invalid
-from api.lib.photos import image_limiter
-from storage.images import ImageInvalid, ImageLimits, ImageTimeout, process_image, sniff_format
+from api.lib.photos import decode_image
+from storage.images import ImageInvalid, ImageLimits, ImageTimeout, sniff_format
 from storage.s3 import ObjectStore
 
 # Scanned multi-page mill certificates run to a few MB; 20 MB holds any real one.
@@ -53,7 +52,7 @@ def parse_expires_on(raw: str | None) -> date | None:
     return in_range(day, "expires_on")
 
 
-async def _normalise(data: bytes, settings: Settings) -> tuple[bytes, str, str]:
+async def _normalise(data: bytes, settings: Settings, actor: Actor) -> tuple[bytes, str, str]:
     """(stored bytes, content type, file extension) for an upload."""
     if data.startswith(_PDF_MAGIC):
         # The trailer is within the last KB; without it the upload was cut off.
@@ -63,9 +62,7 @@ async def _normalise(data: bytes, settings: Settings) -> tuple[bytes, str, str]:
     if sniff_format(data[:64]) is None:
         raise FileTypeRefused("the certificate must be a PDF or a photo (JPEG, PNG, WebP, HEIC)")
     try:
-        image = await anyio.to_thread.run_sync(
-            process_image, data, CERTIFICATE_IMAGE_LIMITS, limiter=image_limiter(settings)
-        )
+        image = await decode_image(settings, actor.id, data, CERTIFICATE_IMAGE_LIMITS)
     except (ImageInvalid, ImageTimeout) as exc:
         raise Invalid(f"the photo cannot be read: {exc}", code="file_invalid") from exc
     return image.full.data, image.full.content_type, "jpg"
@@ -84,7 +81,7 @@ async def put_certificate(
     if actor.role not in CERTIFIERS:
         raise Forbidden()
     batch = await locked_batch(session, actor, batch_id)
-    body, content_type, ext = await _normalise(data, settings)
+    body, content_type, ext = await _normalise(data, settings, actor)
     digest = hashlib.sha256(body).hexdigest()
     key = f"certificates/{actor.company_id}/{batch.id}/{digest}.{ext}"
     await store.put_bytes(key, body, content_type)

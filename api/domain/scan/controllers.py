@@ -44,11 +44,11 @@ class ScanController(Controller):
         **configured_upload_route(),
     )
     async def decode(
-        self, request: Request[Any, Any, Any], data: MultipartBody[DecodeForm]
+        self, request: Request[User, Any, Any], data: MultipartBody[DecodeForm]
     ) -> Decoded:
         settings = request.app.state.settings
         content = await read_upload(data.image, settings.max_upload_bytes, part="image")
-        return await services.decode(content, settings)
+        return await services.decode(content, settings, provide_actor(request))
 
     @get(
         "/{code:path}",

@@ -22,9 +22,9 @@ from api.domain.materials.scan import BatchScan, scan_batch
 from api.domain.materials.services import BatchReader
 from api.lib.context import Actor
 from api.lib.errors import NotFound
-from api.lib.photos import image_limiter
+from api.lib.photos import decode_image
 from api.lib.qr import code_from_scan, decode_qr_texts
-from storage.images import ImageLimits, process_image
+from storage.images import ImageLimits
 
 # Enough pixels for a label a few metres away in a 12 MP photo; bounded work per photo.
 DECODE_LIMITS = ImageLimits(max_side=3000, quality=92, thumb_side=16)
@@ -56,10 +56,8 @@ async def scan(
     return found
 
 
-async def decode(data: bytes, settings: Settings) -> Decoded:
-    image = await anyio.to_thread.run_sync(
-        process_image, data, DECODE_LIMITS, limiter=image_limiter(settings)
-    )
+async def decode(data: bytes, settings: Settings, actor: Actor) -> Decoded:
+    image = await decode_image(settings, actor.id, data, DECODE_LIMITS)
     texts = await anyio.to_thread.run_sync(decode_qr_texts, image.full.data)
     codes: list[str] = []
     for text in texts:
