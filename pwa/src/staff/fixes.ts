@@ -48,6 +48,16 @@ const REFUSED: Record<string, MessageKey> = {
   after_photo_unchecked: "staff.fix.refused.after_photo_unchecked",
 };
 
+// After photos the server refuses for good (issue 16: a close never erases a hazard).
+const PHOTO_REFUSED: Readonly<Record<string, MessageKey>> = {
+  after_photo_is_hazard: "staff.fix.photo_is_hazard",
+  after_photo_in_use: "staff.fix.photo_in_use",
+};
+
+function refusedPhoto(code: string | null): MessageKey | undefined {
+  return code !== null && Object.hasOwn(PHOTO_REFUSED, code) ? PHOTO_REFUSED[code] : undefined;
+}
+
 // Only reviewers may overrule the model's verdict on an after photo.
 const OVERRULERS = new Set(["admin", "manager", "safety_officer"]);
 
@@ -146,11 +156,17 @@ function closeForm(fix: Fix, site: Site, show: (fix: Fix) => void): HTMLElement 
       card?.append(result.el);
       result.show(() => t(response.status === 202 ? "staff.fix.verifying_done" : "staff.fix.closed_done"), "info");
     } catch (error) {
+      const refused = error instanceof ApiError ? refusedPhoto(error.code) : undefined;
       if (error instanceof ApiError && error.code === "after_photo_flagged") {
         const current = error.problem?.rectification as Fix | undefined;
         if (current) show(current);
         overrideRow.hidden = !OVERRULERS.has(currentRole() ?? "");
         result.show(() => t("staff.fix.still_flagged"));
+      } else if (refused) {
+        // That photo can never close this fix: ask for a new one instead of resending it.
+        uploaded = null;
+        file.value = "";
+        result.show(() => t(refused));
       } else {
         result.show(failureText(error));
       }
