@@ -314,6 +314,18 @@ async def sign_out_everywhere(session: AsyncSession, actor: Actor, user_id: uuid
     user = await get_visible_user(session, actor, user_id)
     if user.id != actor.id:
         check_can_grant(actor, user.role)
+    await _sign_out(session, actor, user)
+
+
+async def sign_out_me(session: AsyncSession, actor: Actor) -> None:
+    # The actor's user is the cached, detached principal: change the session's own row.
+    user = await session.get(User, actor.id, with_for_update=True)
+    if user is None:
+        raise NotFound("No such user", code="user_not_found")
+    await _sign_out(session, actor, user)
+
+
+async def _sign_out(session: AsyncSession, actor: Actor, user: User) -> None:
     end_tokens(user)
     await session.flush()
     await audit.record(
@@ -324,23 +336,6 @@ async def sign_out_everywhere(session: AsyncSession, actor: Actor, user_id: uuid
         entity_id=user.id,
         after={"token_version": user.token_version},
         company_id=user.company_id,
-    )
-
-
-async def sign_out_me(session: AsyncSession, actor: Actor) -> None:
-    # The actor's user is the cached, detached principal: change the session's own row.
-    user = await session.get(User, actor.id, with_for_update=True)
-    if user is None:
-        raise NotFound("No such user", code="user_not_found")
-    end_tokens(user)
-    await session.flush()
-    await audit.record(
-        session,
-        actor,
-        action="sign_out",
-        entity="user",
-        entity_id=user.id,
-        after={"token_version": user.token_version},
     )
 
 
