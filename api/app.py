@@ -49,6 +49,7 @@ from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
 from api.lib.faces import warm_up_faces
 from api.lib.headers import cors_config, security_headers_hook
+from api.lib.json_depth import JsonDepthRequest
 from api.lib.logs import configure_logging, request_context_middleware
 from api.lib.metrics import http_metrics_middleware
 from api.lib.openapi_docs import openapi_doc_plugins
@@ -198,6 +199,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         request_max_body_size=30 * 1024 * 1024,
+        request_class=JsonDepthRequest,
         debug=False,
         # Logging is configured by configure_logging (JSON lines with request ids).
         logging_config=None,

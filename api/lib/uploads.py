@@ -18,6 +18,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 
 from api.config import MAX_UPLOAD_MB_LIMIT
 from api.lib.errors import AppError, problem_response
+from api.lib.json_depth import check_json_depth
 
 T = TypeVar("T")
 
@@ -104,6 +105,7 @@ def parse_meta(raw: str | bytes | None, type_: type[T], part: str = "meta") -> T
     JSON body gets (malformed_json, validation_error)."""
     if raw is None:
         raise PartMissing(f"the multipart part {part!r} is required")
+    check_json_depth(raw, where=part)
     try:
         return msgspec.json.decode(raw, type=type_)
     except msgspec.ValidationError as exc:
