@@ -16,7 +16,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -56,9 +56,16 @@ from api.lib.openapi_docs import openapi_doc_plugins
 from api.lib.principals import PrincipalCache, load_active_user, watch_sessions
 from api.lib.query_params import refuse_ambiguous_query_params
 from api.lib.throttle import LoginThrottler
+from api.lib.uploads import refuse_repeated_parts
 from storage.s3 import ObjectStore
 
 API_VERSION = "1.0.0"
+
+
+async def _refuse_ambiguous_input(request: Request[Any, Any, Any]) -> None:
+    """One value per query parameter and per multipart part (see each hook)."""
+    await refuse_ambiguous_query_params(request)
+    await refuse_repeated_parts(request)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -172,7 +179,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[role_guard],
         dependencies=dependencies,
         exception_handlers=exception_handlers,
-        before_request=refuse_ambiguous_query_params,
+        before_request=_refuse_ambiguous_input,
         before_send=[security_headers_hook(settings)],
         cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(

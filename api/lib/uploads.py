@@ -12,12 +12,16 @@ which the PWA's outbox retries, rather than the 413).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, TypeVar
 
 import msgspec
 from litestar import Request, Response
 from litestar.datastructures import Headers, UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
+from litestar.handlers import HTTPRouteHandler
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.config import MAX_UPLOAD_MB_LIMIT
@@ -122,6 +126,36 @@ def configured_upload_route() -> dict[str, Any]:
         **upload_route(LARGEST_CONFIGURABLE_UPLOAD),
         "middleware": [_configured_cap_middleware],
     }
+
+
+def _takes_multipart(handler: HTTPRouteHandler) -> bool:
+    body = handler.parsed_fn_signature.parameters.get("data")
+    media_type = getattr(body.kwarg_definition, "media_type", None) if body else None
+    return media_type is RequestEncodingType.MULTI_PART
+
+
+async def refuse_repeated_parts(request: Request[Any, Any, Any]) -> None:
+    """A `before_request` hook: a part sent twice (`expires_on`, `meta`, `file`, ...) is
+    400 `validation_error` on every multipart route, whatever the form's field types:
+    which of two values counts is anyone's guess, and a field typed to take a list
+    would read both without a word. The form parsed here is the one the handler gets
+    (Litestar keeps it on the request), so nothing is read twice."""
+    if request.content_type[0] != RequestEncodingType.MULTI_PART:
+        return
+    handler = request.route_handler
+    if not isinstance(handler, HTTPRouteHandler) or not _takes_multipart(handler):
+        return
+    form = await request.form()
+    repeated = {name: n for name, n in Counter(k for k, _ in form.multi_items()).items() if n > 1}
+    if repeated:
+        names = ", ".join(repr(name) for name in repeated)
+        raise ValidationException(
+            f"multipart parts may be sent once each; sent more than once: {names}",
+            extra=[
+                {"key": name, "source": "body", "message": f"sent {n} times"}
+                for name, n in repeated.items()
+            ],
+        )
 
 
 async def read_upload(upload: UploadFile | None, max_bytes: int, part: str = "file") -> bytes:
