@@ -22,7 +22,7 @@ from litestar.enums import RequestEncodingType
 from litestar.exceptions import ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.handlers import HTTPRouteHandler
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from api.config import MAX_UPLOAD_MB_LIMIT
 from api.lib.errors import AppError, problem_response
@@ -101,7 +101,7 @@ def _configured_cap_middleware(app: ASGIApp) -> ASGIApp:
             raise _over_cap(cap)  # before a byte of the body is read
         received = 0
 
-        async def counted() -> Message:
+        async def counted() -> ReceiveMessage:
             nonlocal received
             message = await receive()
             if message["type"] == "http.request":

@@ -100,7 +100,7 @@ async def test_unrouted_and_catch_all_404_are_unmatched_and_odd_methods_other() 
 
 def test_who_may_scrape() -> None:
     token = "t" * 24
-    here = {"peer": "127.0.0.1", "local": "127.0.0.1", "forwarded": False}
+    here: dict[str, Any] = {"peer": "127.0.0.1", "local": "127.0.0.1", "forwarded": False}
     assert may_scrape(token, f"Bearer {token}", **here)
     assert may_scrape(
         token, f"bearer {token}", peer="203.0.113.9", local="10.0.0.5", forwarded=True
