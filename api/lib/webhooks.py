@@ -118,8 +118,7 @@ def _is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
         embedded = _embedded_ipv4(address)
         if embedded is not None and _is_private(embedded):
             return True
-    # Not global covers Teredo (2001::/32) too: its server and client are IPv4
-    # addresses we would only be guessing at.
+    # Teredo (2001::/32) is not global either, whichever IPv4 addresses it carries.
     return not address.is_global or address.is_multicast
 
 
