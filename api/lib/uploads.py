@@ -128,25 +128,37 @@ def configured_upload_route() -> dict[str, Any]:
     }
 
 
-def _takes_multipart(handler: HTTPRouteHandler) -> bool:
-    body = handler.parsed_fn_signature.parameters.get("data")
-    media_type = getattr(body.kwarg_definition, "media_type", None) if body else None
-    return media_type is RequestEncodingType.MULTI_PART
+_FORM_FIELDS: dict[int, frozenset[str]] = {}
+
+
+def _form_fields(handler: HTTPRouteHandler) -> frozenset[str]:
+    """The parts a handler's multipart form declares (none if it takes no form)."""
+    known = _FORM_FIELDS.get(id(handler))
+    if known is None:
+        body = handler.parsed_fn_signature.parameters.get("data")
+        media_type = getattr(body.kwarg_definition, "media_type", None) if body else None
+        multipart = body is not None and media_type is RequestEncodingType.MULTI_PART
+        known = frozenset(body.get_type_hints()) if body is not None and multipart else frozenset()
+        _FORM_FIELDS[id(handler)] = known
+    return known
 
 
 async def refuse_repeated_parts(request: Request[Any, Any, Any]) -> None:
-    """A `before_request` hook: a part sent twice (`expires_on`, `meta`, `file`, ...) is
-    400 `validation_error` on every multipart route, whatever the form's field types:
-    which of two values counts is anyone's guess, and a field typed to take a list
-    would read both without a word. The form parsed here is the one the handler gets
-    (Litestar keeps it on the request), so nothing is read twice."""
+    """A `before_request` hook: a part of the form sent twice (`expires_on`, `meta`,
+    `file`, ...) is 400 `validation_error` on every multipart route, whatever the
+    field's type: which of two values counts is anyone's guess, and a field typed to
+    take a list would read both without a word. Parts the form does not declare are
+    ignored, once or more. The form parsed here is the one the handler gets (Litestar
+    keeps it on the request), so nothing is read twice."""
     if request.content_type[0] != RequestEncodingType.MULTI_PART:
         return
     handler = request.route_handler
-    if not isinstance(handler, HTTPRouteHandler) or not _takes_multipart(handler):
+    fields = _form_fields(handler) if isinstance(handler, HTTPRouteHandler) else frozenset()
+    if not fields:
         return
     form = await request.form()
-    repeated = {name: n for name, n in Counter(k for k, _ in form.multi_items()).items() if n > 1}
+    counts = Counter(name for name, _ in form.multi_items() if name in fields)
+    repeated = {name: n for name, n in counts.items() if n > 1}
     if repeated:
         names = ", ".join(repr(name) for name in repeated)
         raise ValidationException(
