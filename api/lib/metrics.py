@@ -95,11 +95,16 @@ def may_scrape(
     """With a token configured, a scrape must carry `Authorization: Bearer <token>`
     (compared in constant time). Without one, metrics are served only from this host
     to itself: a loopback peer on a loopback address, not relayed by a proxy. That
-    keeps `make run` (bound to 127.0.0.1) scrapable as it is, while a process bound to
-    other addresses (a container, a VM) is closed until a token is set."""
+    keeps `make run` (bound to 127.0.0.1) scrapable as it is, while a scrape from
+    anywhere else (another machine, an orchestrator reaching a container) needs a
+    token. The API sees the address each connection reached, not the one it listens
+    on; a loopback connection comes from this host (or pod) either way."""
     if expected:
         scheme, _, given = (authorization or "").partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), expected)
+        # As bytes: compare_digest raises on a str with non-ASCII characters, which a
+        # header can carry (latin-1).
+        presented = given.strip().encode("utf-8", "surrogateescape")
+        return scheme.lower() == "bearer" and hmac.compare_digest(presented, expected.encode())
     return not forwarded and _is_loopback(peer) and _is_loopback(local)
 
 

@@ -109,6 +109,7 @@ def test_who_may_scrape() -> None:
     assert not may_scrape(token, token, **here)
     assert not may_scrape(token, f"Bearer {token}x", **here)
     assert not may_scrape(token, f"Basic {token}", **here)
+    assert not may_scrape(token, "Bearer \xff\u00e9", **here)  # a latin-1 header, no 500
     # No token configured: this host over loopback only.
     assert may_scrape(None, None, **here)
     assert may_scrape("", "anything", peer="::1", local="::1", forwarded=False)
