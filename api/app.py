@@ -16,7 +16,7 @@ from advanced_alchemy.extensions.litestar import (
     SQLAlchemyAsyncConfig,
     SQLAlchemyPlugin,
 )
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.connection import ASGIConnection
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -49,6 +49,7 @@ from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
 from api.lib.faces import warm_up_faces
 from api.lib.headers import cors_config, security_headers_hook
+from api.lib.json_depth import JsonDepthRequest
 from api.lib.logs import configure_logging, request_context_middleware
 from api.lib.metrics import http_metrics_middleware
 from api.lib.openapi_docs import openapi_doc_plugins
@@ -60,9 +61,16 @@ from api.lib.principals import (
 )
 from api.lib.query_params import refuse_ambiguous_query_params
 from api.lib.throttle import LoginThrottler
+from api.lib.uploads import refuse_repeated_parts
 from storage.s3 import ObjectStore
 
 API_VERSION = "1.0.0"
+
+
+async def _refuse_ambiguous_input(request: Request[Any, Any, Any]) -> None:
+    """One value per query parameter and per multipart part (see each hook)."""
+    await refuse_ambiguous_query_params(request)
+    await refuse_repeated_parts(request)
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -179,7 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         guards=[role_guard],
         dependencies=dependencies,
         exception_handlers=exception_handlers,
-        before_request=refuse_ambiguous_query_params,
+        before_request=_refuse_ambiguous_input,
         before_send=[security_headers_hook(settings)],
         cors_config=cors_config(settings),
         openapi_config=OpenAPIConfig(
@@ -206,6 +214,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             }
         ),
         request_max_body_size=30 * 1024 * 1024,
+        request_class=JsonDepthRequest,
         debug=False,
         # Logging is configured by configure_logging (JSON lines with request ids).
         logging_config=None,

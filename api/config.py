@@ -271,7 +271,7 @@ class Settings:
     # Served over https only (TLS ends at a proxy): every response carries HSTS.
     hsts: bool = False
     # /metrics (API and worker) needs `Authorization: Bearer <token>` when set; unset,
-    # it is open like /health (keep it on an internal network then).
+    # it answers only loopback peers on a loopback address (`make run`), 401 otherwise.
     metrics_token: str | None = field(default=None, repr=False)
     # The worker's /metrics and health endpoints (0: none). Loopback by default;
     # containers set the host to 0.0.0.0 so the orchestrator can probe them.

@@ -22,7 +22,7 @@ from api.config import Settings
 from api.domain.system.checks import CHECK_TIMEOUT_S, readiness
 from api.jobs.depth import refresh_queue_depth
 from api.jobs.runtime import JobRuntime
-from api.lib.metrics import exposition, metrics_token_ok
+from api.lib.metrics import FORWARDING_HEADERS, exposition, may_scrape
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,15 @@ class _Handler(BaseHTTPRequestHandler):
         self._json(200 if ready else 503, body)
 
     def _metrics(self) -> None:
-        if not metrics_token_ok(self.server.token, self.headers.get("Authorization")):
+        allowed = may_scrape(
+            self.server.token,
+            self.headers.get("Authorization"),
+            peer=str(self.client_address[0]),
+            # The address the server is bound to: 0.0.0.0 (a container) is not loopback.
+            local=str(self.server.server_address[0]),
+            forwarded=any(name in self.headers for name in FORWARDING_HEADERS),
+        )
+        if not allowed:
             self._json(
                 401,
                 {"status": 401, "code": "metrics_token_required", "title": "Bearer token needed"},

@@ -12,6 +12,7 @@ an attacker or a crawler could make unbounded), a method outside the HTTP verbs 
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -68,13 +69,43 @@ def exposition() -> tuple[bytes, str]:
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 
 
-def metrics_token_ok(expected: str | None, authorization: str | None) -> bool:
+# Headers a reverse proxy adds: a request carrying one was relayed from elsewhere,
+# even though it reaches us from a loopback peer.
+FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-real-ip")
+
+
+def _is_loopback(host: str | None) -> bool:
+    try:
+        address = ipaddress.ip_address(host or "")
+    except ValueError:
+        return False  # a unix socket, a test client's made-up name
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def may_scrape(
+    expected: str | None,
+    authorization: str | None,
+    *,
+    peer: str | None,
+    local: str | None,
+    forwarded: bool,
+) -> bool:
     """With a token configured, a scrape must carry `Authorization: Bearer <token>`
-    (compared in constant time); without one, /metrics is open like /health."""
-    if not expected:
-        return True
-    scheme, _, given = (authorization or "").partition(" ")
-    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip(), expected)
+    (compared in constant time). Without one, metrics are served only from this host
+    to itself: a loopback peer on a loopback address, not relayed by a proxy. That
+    keeps `make run` (bound to 127.0.0.1) scrapable as it is, while a scrape from
+    anywhere else (another machine, an orchestrator reaching a container) needs a
+    token. The API sees the address each connection reached, not the one it listens
+    on; a loopback connection comes from this host (or pod) either way."""
+    if expected:
+        scheme, _, given = (authorization or "").partition(" ")
+        # As bytes: compare_digest raises on a str with non-ASCII characters, which a
+        # header can carry (latin-1).
+        presented = given.strip().encode("utf-8", "surrogateescape")
+        return scheme.lower() == "bearer" and hmac.compare_digest(presented, expected.encode())
+    return not forwarded and _is_loopback(peer) and _is_loopback(local)
 
 
 def http_metrics_middleware(app: ASGIApp) -> ASGIApp:

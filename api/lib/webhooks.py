@@ -13,11 +13,18 @@ Two formats:
 Destinations: http and https only, no credentials in the URL, and (unless
 `webhook_allow_private` is set for an on-premise receiver) no loopback, private,
 link-local or otherwise reserved address, checked when a webhook is created (literal
-addresses) and again before every delivery (what the name resolves to then). Redirects
-are not followed, because a redirect could point anywhere. A name can still resolve
-differently between our check and httpx's own lookup a moment later (DNS rebinding);
-closing that needs connecting to the checked address itself, which is noted as a
-known limit.
+addresses) and again before every delivery (what the name resolves to then). IPv6
+forms that carry an IPv4 address (mapped, IPv4-compatible, NAT64, 6to4) are judged by
+the IPv4 address they reach; Teredo and local-use NAT64 are not public at all.
+Redirects are not followed, because a redirect could point anywhere. A name can still
+resolve differently between our check and httpx's own lookup a moment later (DNS
+rebinding); closing that needs connecting to the checked address itself, which is
+noted as a known limit.
+
+What a delivery records for the tenant (`last_error`) is one of the fixed reasons
+below or the receiver's own HTTP status, never a resolved address or a resolver's or
+socket's message: those would tell a tenant what our internal names point to. The
+detail goes to the worker's log, for the operator.
 """
 
 from __future__ import annotations
@@ -26,6 +33,9 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
+import re
+import socket
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -38,11 +48,37 @@ import httpx
 from api.db.models import WebhookFormat
 from api.lib.errors import Invalid
 
+log = logging.getLogger(__name__)
+
 USER_AGENT = "SiteCheck-Webhooks/1"
 TIMEOUT_S = 10.0
 # WeCom refuses markdown content above 4096 bytes.
 WECOM_MAX_BYTES = 4096
 _LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+
+# What a failed delivery records (WebhookDelivery.last_error), besides "HTTP <status>"
+# and a WeCom robot's own errcode.
+DESTINATION_NOT_ALLOWED = "destination_not_allowed"
+DESTINATION_UNRESOLVED = "destination_unresolved"
+CONNECT_FAILED = "connect_failed"
+TIMED_OUT = "timeout"
+REQUEST_FAILED = "request_failed"
+
+# IPv6 prefixes whose low 32 bits are an IPv4 address the packet ends up at: NAT64's
+# well-known prefix (RFC 6052), IPv4-compatible (RFC 4291, deprecated) and
+# IPv4-translated (RFC 2765). Mapped (::ffff:0:0/96) and 6to4 (2002::/16) have
+# properties of their own in `ipaddress`.
+_IPV4_IN_LOW_BITS = (
+    ipaddress.IPv6Network("64:ff9b::/96"),
+    ipaddress.IPv6Network("::/96"),
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),
+)
+# Local-use NAT64 (RFC 8215) translates to whatever the operator's network holds; the
+# `ipaddress` of Python 3.11 still calls it global.
+_LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+# Numbers the C resolver reads as an IPv4 address (127.1, 2130706433, 0x7f.0.0.1):
+# `ipaddress` does not, but getaddrinfo and so httpx do.
+_NUMERIC_HOST = re.compile(r"(?:0x[0-9a-f]*|[0-9]+)(?:\.(?:0x[0-9a-f]*|[0-9]+)){0,3}")
 
 
 class WebhookUrlInvalid(Invalid):
@@ -63,10 +99,42 @@ def _split(url: str) -> SplitResult:
     return parts
 
 
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for, if it is one of the forms that
+    carry one in their bits."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if any(address in network for network in _IPV4_IN_LOW_BITS):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
 def _is_private(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in _LOCAL_NAT64:
+            return True
+        embedded = _embedded_ipv4(address)
+        if embedded is not None and _is_private(embedded):
+            return True
+    # Teredo (2001::/32) is not global either, whichever IPv4 addresses it carries.
     return not address.is_global or address.is_multicast
+
+
+def _literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host written as a number stands for, in every notation a
+    resolver accepts; None for a name."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if _NUMERIC_HOST.fullmatch(host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
 
 
 def check_url(url: str, *, allow_private: bool) -> str:
@@ -85,10 +153,7 @@ def check_url(url: str, *, allow_private: bool) -> str:
         host = parts.hostname.rstrip(".").lower()
         if host in _LOCAL_NAMES or host.endswith(".localhost"):
             raise WebhookUrlInvalid("webhooks cannot target this server's own network")
-        try:
-            literal = ipaddress.ip_address(host)
-        except ValueError:
-            literal = None
+        literal = _literal_address(host)
         if literal is not None and _is_private(literal):
             raise WebhookUrlInvalid("webhooks cannot target private or reserved addresses")
     return url
@@ -118,6 +183,7 @@ async def check_destination(url: str, *, allow_private: bool) -> None:
     for info in infos:
         address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
         if _is_private(address):
+            # For the operator's log only (see the module's docstring).
             raise DestinationRefused(f"{host} resolves to the non-public address {address}")
 
 
@@ -199,6 +265,14 @@ def build_request(
     return body, headers
 
 
+def _transport_reason(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return TIMED_OUT
+    if isinstance(exc, httpx.ConnectError):
+        return CONNECT_FAILED
+    return REQUEST_FAILED
+
+
 @dataclass(frozen=True)
 class SendResult:
     ok: bool
@@ -214,14 +288,16 @@ async def send(
     try:
         await check_destination(url, allow_private=allow_private)
     except ConnectionError as exc:
-        return SendResult(False, None, str(exc)[:500])
+        log.info("webhook destination not resolved: %s", exc)
+        return SendResult(False, None, DESTINATION_UNRESOLVED)
     try:
         async with httpx.AsyncClient(
             timeout=TIMEOUT_S, follow_redirects=False, trust_env=False
         ) as client:
             response = await client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
-        return SendResult(False, None, f"{type(exc).__name__}: {exc}"[:500])
+        log.info("webhook request to %s failed: %s: %s", redact_url(url), type(exc).__name__, exc)
+        return SendResult(False, None, _transport_reason(exc))
     if not 200 <= response.status_code < 300:
         return SendResult(False, response.status_code, f"HTTP {response.status_code}")
     if fmt is WebhookFormat.WECOM:

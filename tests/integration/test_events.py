@@ -28,6 +28,7 @@ from api.jobs.app import find_task, job_app_open
 from api.jobs.worker import run_until_idle
 from api.lib.events import defer_pending, publish
 from tests.factories import World
+from tests.live_server import free_port
 
 R = Role
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -389,6 +390,36 @@ async def test_failed_deliveries_are_retried_then_given_up(
     assert (status, attempts, error) == (DeliveryStatus.FAILED, 2, "HTTP 500")
 
 
+# IPv6 spellings that reach an IPv4 address: mapped, IPv4-compatible, NAT64 (well-known
+# and local-use prefixes), IPv4-translated, 6to4, and Teredo (client 127.0.0.1).
+_EMBEDDINGS = (
+    "::ffff:{v4}",
+    "::{v4}",
+    "64:ff9b::{v4}",
+    "64:ff9b:1::{v4}",
+    "::ffff:0:{v4}",
+    "2002:{hi:x}:{lo:x}::1",
+)
+_TEREDO_TO_LOOPBACK = "2001:0:4136:e378:8000:63bf:80ff:fffe"
+
+
+def _embedded_hosts(v4: str) -> list[str]:
+    number = int.from_bytes(bytes(int(part) for part in v4.split(".")))
+    hi, lo = number >> 16, number & 0xFFFF
+    return [f"[{form.format(v4=v4, hi=hi, lo=lo)}]" for form in _EMBEDDINGS]
+
+
+_PRIVATE_V4 = ("127.0.0.1", "10.1.2.3", "169.254.169.254")
+_HIDDEN_HOSTS = [
+    *(host for v4 in _PRIVATE_V4 for host in _embedded_hosts(v4)),
+    f"[{_TEREDO_TO_LOOPBACK}]",
+    # Numbers the C resolver reads as 127.0.0.1 (and so does httpx).
+    "127.1",
+    "2130706433",
+    "0x7f000001",
+]
+
+
 async def test_private_destinations_are_refused_when_sending(
     api: httpx.AsyncClient,
     world: World,
@@ -397,14 +428,72 @@ async def test_private_destinations_are_refused_when_sending(
     settings: Settings,
     receiver: Receiver,
 ) -> None:
-    await _hook(api, world, engine, receiver.url("/internal"))
-    ident = await _one_delivery(session, world, settings)
-    await run_until_idle(settings)  # webhook_allow_private is off
-    status, attempts, error = await _delivery(engine, ident)
-    assert (status, attempts) == (DeliveryStatus.FAILED, 1)
-    assert error is not None
-    assert "non-public address 127.0.0.1" in error
+    port = receiver.server.server_address[1]
+    # A name the worker resolves to loopback: the tenant learns it was refused, never
+    # what it resolved to.
+    hook_id = await _hook(api, world, engine, f"http://localhost:{port}/internal")
+    for url in (receiver.url("/internal"), *(f"http://{h}:{port}/in" for h in _HIDDEN_HOSTS)):
+        async with engine.begin() as conn:
+            await conn.execute(update(Webhook).where(Webhook.id == hook_id).values(url=url))
+        ident = await _one_delivery(session, world, settings)
+        await run_until_idle(settings)  # webhook_allow_private is off
+        status, attempts, error = await _delivery(engine, ident)
+        assert (status, attempts, error) == (DeliveryStatus.FAILED, 1, "destination_not_allowed")
     assert receiver.requests == []
+    deliveries = await api.get(
+        f"/api/webhooks/{hook_id}/deliveries", headers=world.headers(world.a.users[R.ADMIN])
+    )
+    assert deliveries.status_code == 200, deliveries.text
+    assert deliveries.json()["total"] == len(_HIDDEN_HOSTS) + 1
+    for shown in ("127.0.0.1", "10.1.2.3", "169.254", "::", "localhost", "resolves"):
+        assert shown not in deliveries.text
+
+
+async def test_failures_are_recorded_without_the_resolver_or_socket_text(
+    api: httpx.AsyncClient,
+    world: World,
+    engine: AsyncEngine,
+    session: AsyncSession,
+    settings: Settings,
+    worker_settings: Settings,
+) -> None:
+    """A name that does not resolve and a port nobody listens on are recorded as fixed
+    reasons (and retried), not as the resolver's or the socket's own message."""
+    hook_id = await _hook(api, world, engine, "http://no-such-host.invalid/in")
+    ident = await _one_delivery(session, world, settings)
+    await run_until_idle(settings)
+    assert await _delivery(engine, ident) == (DeliveryStatus.PENDING, 1, "destination_unresolved")
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(Webhook)
+            .where(Webhook.id == hook_id)
+            .values(url=f"http://127.0.0.1:{free_port()}/in")
+        )
+    ident = await _one_delivery(session, world, worker_settings)
+    await run_until_idle(worker_settings)
+    assert await _delivery(engine, ident) == (DeliveryStatus.PENDING, 1, "connect_failed")
+
+
+async def test_webhook_urls_that_embed_a_private_ipv4_are_refused(
+    api: httpx.AsyncClient, world: World
+) -> None:
+    admin = world.headers(world.a.users[R.ADMIN])
+    for host in _HIDDEN_HOSTS:
+        response = await api.post(
+            "/api/webhooks",
+            json={"url": f"https://{host}/hook", "kinds": ["attendance.absent"]},
+            headers=admin,
+        )
+        assert response.status_code == 422, host
+        assert response.json()["code"] == "webhook_url_invalid", host
+    # The same forms around a public IPv4 address are real destinations.
+    for host in ("[64:ff9b::8.8.8.8]", "[2002:808:808::1]", "[::ffff:8.8.8.8]"):
+        response = await api.post(
+            "/api/webhooks",
+            json={"url": f"https://{host}/hook", "kinds": ["attendance.absent"]},
+            headers=admin,
+        )
+        assert response.status_code == 201, (host, response.text)
 
 
 async def test_the_sweeper_sends_what_nobody_queued(

@@ -121,8 +121,12 @@ async def test_not_ready_but_alive_when_a_dependency_is_down(
             "migrations": "ok",
         }
 
+    # The in-process client is no loopback peer: its scrape needs the token.
+    token = "scrape-" + uuid.uuid4().hex
     broken_db = dataclasses.replace(
-        settings, database_url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none"
+        settings,
+        database_url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none",
+        metrics_token=token,
     )
     async with AsyncTestClient(create_app(broken_db)) as client:
         assert (await client.get("/health/live")).status_code == 200
@@ -133,7 +137,7 @@ async def test_not_ready_but_alive_when_a_dependency_is_down(
         assert ready.json()["db"] == "down"
         assert ready.json()["migrations"] == "unknown"
         # Metrics still answer (without the queue depth) while the database is away.
-        scrape = await client.get("/metrics")
+        scrape = await client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
         assert scrape.status_code == 200
         assert "sitecheck_job_queue_depth{" not in scrape.text
 
@@ -188,6 +192,25 @@ async def test_metrics_token_is_enforced(settings: Settings, migrated: str) -> N
         assert "sitecheck_http_request_duration_seconds" in scrape.text
         # Probes never need the token.
         assert (await c.get("/health/live")).status_code == 200
+
+
+async def test_metrics_without_a_token_answer_loopback_only(
+    api: httpx.AsyncClient, settings: Settings, migrated: str
+) -> None:
+    """No SITECHECK_METRICS_TOKEN: the live server on 127.0.0.1 (as `make run`) serves a
+    scrape from this host, but not one a proxy relays, and a client that is not on
+    loopback (the in-process test client) gets the token's 401."""
+    assert settings.metrics_token is None
+    assert (await api.get("/metrics")).status_code == 200
+    for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
+        relayed = await api.get("/metrics", headers={header: "for=203.0.113.9"})
+        assert relayed.status_code == 401, header
+        assert relayed.json()["code"] == "metrics_token_required"
+    async with AsyncTestClient(create_app(settings)) as c:
+        remote = await c.get("/metrics")
+        assert remote.status_code == 401
+        assert remote.json()["code"] == "metrics_token_required"
+        assert remote.headers["www-authenticate"] == "Bearer"
 
 
 @pytest.fixture

@@ -166,3 +166,62 @@ async def test_a_face_sample_over_the_cap_is_refused_without_a_declared_length(
     )
     assert response.status_code == 413, response.text
     assert response.json()["code"] == "file_too_large"
+
+
+async def _chunked_until_answered(
+    base_url: str, path: str, token: str, first: bytes, whole: int
+) -> tuple[int, int]:
+    """Send a multipart body with Transfer-Encoding: chunked (no length), 1 MB at a
+    time, looking for an answer between chunks; stop sending once it comes. Returns
+    (status, bytes of the body sent by then)."""
+    url = urlsplit(base_url)
+    assert url.hostname is not None
+    assert url.port is not None
+
+    def chunk(data: bytes) -> bytes:
+        return f"{len(data):x}\r\n".encode() + data + b"\r\n"
+
+    sent = 0
+    answer = b""
+    async with await anyio.connect_tcp(url.hostname, url.port) as stream:
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {url.netloc}\r\n"
+            f"Authorization: Bearer {token}\r\n"
+            "Content-Type: multipart/form-data; boundary=b\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        )
+        await stream.send(head.encode() + chunk(first))
+        sent = len(first)
+        block = b"\xff" * MB
+        while sent < whole:
+            await stream.send(chunk(block))
+            sent += len(block)
+            with anyio.move_on_after(0.01):
+                answer += await stream.receive()
+            if answer:
+                break
+        else:
+            await stream.send(chunk(b"\r\n--b--\r\n") + b"0\r\n\r\n")
+        with anyio.fail_after(ANSWER_WITHIN_S):
+            while b"\r\n\r\n" not in answer:
+                answer += await stream.receive()
+    return int(answer.split(b" ", 2)[1]), sent
+
+
+async def test_an_undeclared_length_stops_at_the_configured_cap(
+    live_server: str, world: World
+) -> None:
+    """Chunked photo upload (no Content-Length): the photo route's own ceiling is the
+    largest cap a deployment may set (200 MB), yet the 413 comes while the body is
+    still arriving, once it passes SITECHECK_MAX_UPLOAD_MB, not after all of it."""
+    cap = world.settings.max_upload_bytes
+    meta = f'{{"id": "{uuid.uuid4()}", "site_id": "{world.a.site.id}"}}'
+    first = (
+        f'--b\r\nContent-Disposition: form-data; name="meta"\r\n\r\n{meta}\r\n'
+        '--b\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+    ).encode()
+    token = world.tokens[world.a.users[Role.WORKER].id]
+    status, sent = await _chunked_until_answered(live_server, "/api/photos", token, first, 3 * cap)
+    assert status == 413
+    # The cap, the room for the other parts, and what socket buffers held meanwhile.
+    assert sent < cap + MULTIPART_OVERHEAD + 16 * MB, (sent // MB, cap // MB)

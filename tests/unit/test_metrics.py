@@ -23,9 +23,10 @@ from api.lib.context import job_var, request_id_var
 from api.lib.logs import JsonFormatter
 from api.lib.metrics import (
     http_metrics_middleware,
-    metrics_token_ok,
+    may_scrape,
     model_timer,
 )
+from infra.local.processes import free_port
 
 HTTP = "sitecheck_http_request_duration_seconds_count"
 BASE_ENV = {
@@ -97,16 +98,63 @@ async def test_unrouted_and_catch_all_404_are_unmatched_and_odd_methods_other() 
     assert _count(HTTP, method="other", route="unmatched", status="405") == before + 1
 
 
-def test_metrics_token_check() -> None:
-    assert metrics_token_ok(None, None)
-    assert metrics_token_ok("", "anything")
-    token = "t" * 32
-    assert metrics_token_ok(token, f"Bearer {token}")
-    assert metrics_token_ok(token, f"bearer {token}")
-    assert not metrics_token_ok(token, None)
-    assert not metrics_token_ok(token, token)
-    assert not metrics_token_ok(token, f"Bearer {token}x")
-    assert not metrics_token_ok(token, f"Basic {token}")
+def test_who_may_scrape() -> None:
+    token = "t" * 24
+    here: dict[str, Any] = {"peer": "127.0.0.1", "local": "127.0.0.1", "forwarded": False}
+    assert may_scrape(token, f"Bearer {token}", **here)
+    assert may_scrape(
+        token, f"bearer {token}", peer="203.0.113.9", local="10.0.0.5", forwarded=True
+    )
+    assert not may_scrape(token, None, **here)
+    assert not may_scrape(token, token, **here)
+    assert not may_scrape(token, f"Bearer {token}x", **here)
+    assert not may_scrape(token, f"Basic {token}", **here)
+    assert not may_scrape(token, "Bearer \xff\u00e9", **here)  # a latin-1 header, no 500
+    # No token configured: this host over loopback only.
+    assert may_scrape(None, None, **here)
+    assert may_scrape("", "anything", peer="::1", local="::1", forwarded=False)
+    assert may_scrape(None, None, peer="::ffff:127.0.0.1", local="127.0.0.9", forwarded=False)
+    for peer, local, forwarded in (
+        ("10.0.0.7", "10.0.0.5", False),  # another machine
+        ("127.0.0.1", "0.0.0.0", False),  # noqa: S104 - a worker bound to every address
+        ("10.0.0.7", "127.0.0.1", False),
+        ("127.0.0.1", "127.0.0.1", True),  # relayed by a proxy on this host
+        ("testclient", "testserver.local", False),
+        (None, None, False),
+    ):
+        assert not may_scrape(None, None, peer=peer, local=local, forwarded=forwarded)
+
+
+def _get(port: int, path: str, headers: dict[str, str] | None = None) -> int:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as conn:
+        lines = [f"GET {path} HTTP/1.1", "Host: x", "Connection: close"]
+        lines += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+class _NoDatabase:
+    engine = None  # the scrape's queue depth fails and is left out
+
+
+async def test_the_worker_serves_metrics_without_a_token_only_on_loopback() -> None:
+    base = Settings.from_env(BASE_ENV)
+    for host, token, headers, status in (
+        ("127.0.0.1", None, {}, 200),
+        ("127.0.0.1", None, {"X-Forwarded-For": "203.0.113.9"}, 401),
+        ("0.0.0.0", None, {}, 401),  # noqa: S104 - a container's worker
+        ("0.0.0.0", "t" * 24, {"Authorization": "Bearer " + "t" * 24}, 200),  # noqa: S104
+    ):
+        settings = dataclasses.replace(
+            base, worker_http_port=free_port(), worker_http_host=host, metrics_token=token
+        )
+        with worker_http_server(settings, runtime=_NoDatabase()) as port:  # type: ignore[arg-type]
+            assert port is not None
+            answer = await asyncio.to_thread(_get, port, "/metrics", headers)
+            assert answer == status, (host, token, headers)
 
 
 def test_model_timer_counts_failed_calls_too() -> None:

@@ -15,7 +15,13 @@ from api.db.models import DeliveryStatus, Event, Webhook, WebhookDelivery
 from api.db.models.base import utcnow
 from api.jobs.runtime import job_runtime
 from api.lib.events import defer_deliveries
-from api.lib.webhooks import DestinationRefused, EventMessage, build_request, send
+from api.lib.webhooks import (
+    DESTINATION_NOT_ALLOWED,
+    DestinationRefused,
+    EventMessage,
+    build_request,
+    send,
+)
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +77,8 @@ async def deliver(context: JobContext, delivery_id: str) -> str:
             hook.url, body, headers, hook.format, allow_private=rt.settings.webhook_allow_private
         )
     except DestinationRefused as exc:
-        await _record(ident, DeliveryStatus.FAILED, None, str(exc)[:500])
+        # The tenant sees that it was refused, not what the name resolved to.
+        await _record(ident, DeliveryStatus.FAILED, None, DESTINATION_NOT_ALLOWED)
         log.warning("webhook delivery %s refused: %s", delivery_id, exc)
         return "refused"
     if result.ok:

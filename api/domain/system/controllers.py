@@ -17,7 +17,7 @@ from api.domain.system.checks import check_storage, ping_database, readiness
 from api.jobs.depth import refresh_queue_depth
 from api.lib.authz import PUBLIC
 from api.lib.errors import Unauthenticated
-from api.lib.metrics import exposition, metrics_token_ok
+from api.lib.metrics import FORWARDING_HEADERS, exposition, may_scrape
 
 
 class HealthController(Controller):
@@ -58,12 +58,24 @@ class HealthController(Controller):
     "/metrics",
     opt=PUBLIC,
     include_in_schema=False,
-    summary="Prometheus text format; a Bearer token when SITECHECK_METRICS_TOKEN is set",
+    summary="Prometheus text format; a Bearer token when SITECHECK_METRICS_TOKEN is set,"
+    " loopback only without one",
 )
 async def metrics(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
-    if not metrics_token_ok(state.settings.metrics_token, request.headers.get("authorization")):
+    # `server` is the address this connection reached: loopback only when the client
+    # is on this host too.
+    server = request.scope.get("server")
+    allowed = may_scrape(
+        state.settings.metrics_token,
+        request.headers.get("authorization"),
+        peer=request.client.host if request.client else None,
+        local=server[0] if server else None,
+        forwarded=any(name in request.headers for name in FORWARDING_HEADERS),
+    )
+    if not allowed:
         raise Unauthenticated(
-            "Metrics need the scrape token",
+            "Metrics need the scrape token (SITECHECK_METRICS_TOKEN); without one they are"
+            " served only to this host over loopback",
             code="metrics_token_required",
             headers={"WWW-Authenticate": "Bearer"},
         )

@@ -49,6 +49,18 @@ def _index(dist: Path) -> File | Response[str]:
     return Response(_PLACEHOLDER, media_type="text/html", headers={"Cache-Control": _NO_CACHE})
 
 
+def _dist_file(dist: Path, relative: str) -> Path | None:
+    """The file of the build that `relative` names, if there is one inside `dist`."""
+    try:
+        candidate = (dist / relative).resolve()
+        if candidate.is_relative_to(dist.resolve()) and candidate.is_file():
+            return candidate
+    except OSError:
+        # A name longer than the file system allows (ENAMETOOLONG) names no file either.
+        return None
+    return None
+
+
 @get("/", opt=PUBLIC, include_in_schema=False, sync_to_thread=False)
 def pwa_root(state: State) -> File | Response[str]:
     return _index(state.pwa_dist)
@@ -59,9 +71,13 @@ def pwa_file(path: FromPath[str], state: State) -> File | Response[str]:
     relative = path.lstrip("/")
     if relative.startswith(_API_PREFIXES) or relative in ("api", "schema", "health"):
         raise NotFound(f"No route for /{relative}")
+    if "\0" in relative:
+        # The path arrives percent-decoded (%00); no file or client route has a NUL, and
+        # the file system refuses one with an exception of its own.
+        raise NotFound("No file with a NUL in its name")
     dist: Path = state.pwa_dist
-    candidate = (dist / relative).resolve()
-    if candidate.is_relative_to(dist.resolve()) and candidate.is_file():
+    candidate = _dist_file(dist, relative)
+    if candidate is not None:
         cache = _IMMUTABLE if relative.startswith("assets/") else _NO_CACHE
         return _file(candidate, cache)
     if Path(relative).suffix:
