@@ -127,8 +127,9 @@ class ProcessedImage:
 _REQUESTS_PER_CHILD: Final = 200
 # ...or fewer, if after a reply it holds more memory than this. Measured resident size
 # of an idle child: 40 MB new, then after a 12 MP JPEG 65 MB, HEIC 115 MB, PNG 136 MB
-# (storage/image_child.py keeps freed memory), after a 48 MP PNG 243 MB: 12 MP of any kind keeps its
-# child, the rare giant costs one interpreter start on the next upload.
+# (it keeps freed memory for the next photo: storage/image_child.py), after a 48 MP PNG
+# 243 MB: 12 MP of any kind keeps its child, the rare giant costs one interpreter start
+# on the next upload.
 _MAX_CHILD_RSS: Final = 160 * 1024 * 1024
 
 
