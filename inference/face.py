@@ -37,7 +37,7 @@ cases, whose decode cost is linear in bytes and pixels, both checked before deco
   is decoded into at most ~1 MP of memory (a 48 MP, 20 MB JPEG of noise, about the
   worst a 25 MB upload can be, decodes in ~150 ms); and PNG up to `png_max_bytes` and
   `png_max_pixels` (PNG has no scaled decoding, so it is held to a selfie's size);
-- isolated (the images.py child, with its timeout, CPU and core limits): everything
+- isolated (the image_child.py child, with its timeout, CPU and core limits): everything
   else that is accepted at all, i.e. progressive JPEG (its decode work grows with the
   scan count and it buffers every coefficient), WebP, HEIC, AVIF and bigger PNGs. The
   child hands back a `detect_side` JPEG of its own making, decoded inline.
@@ -65,22 +65,22 @@ from typing import Any, Final
 import dlib  # type: ignore[import-untyped]
 import numpy as np
 import numpy.typing as npt
-from PIL import ExifTags, Image
+from PIL import Image
 
 # The photo pipeline's own geometry and EXIF helpers: one definition of "fit within a
 # side" and of the orientation table for both pipelines.
-from storage.images import (
-    _TRANSPOSE,
+from storage.image_render import (
+    SNIFF_BYTES,
+    TRANSPOSE,
     ImageError,
     ImageLimits,
-    _fit,
-    _guard,
-    _normalise_mode,
-    _to_srgb,
-    process_image,
+    fit,
+    normalise_mode,
+    read_orientation,
     sniff_format,
+    to_srgb,
 )
-from storage.images import _orientation as _exif_orientation
+from storage.images import process_image
 
 ENCODING_SIZE: Final = 128
 # Names the model that made a template, so a future model change can tell old
@@ -218,11 +218,6 @@ def warm_up(detectors: int = 1) -> None:
 # ------------------------------------------------------------------------ decoding
 
 
-def _orientation(img: Image.Image) -> int:
-    # The photo pipeline's reader: malformed EXIF reads as upright, never raises.
-    return _guard(lambda: _exif_orientation(img.getexif().get(ExifTags.Base.Orientation))) or 1
-
-
 def _open(data: bytes, formats: Sequence[str]) -> Image.Image:
     try:
         return Image.open(io.BytesIO(data), formats=list(formats))
@@ -234,21 +229,22 @@ def _open(data: bytes, formats: Sequence[str]) -> Image.Image:
 
 def _to_upright_rgb(img: Image.Image, side: int) -> npt.NDArray[np.uint8]:
     """Decode (scaled while decoding where the format allows), resize, rotate upright."""
-    target = _fit(img.width, img.height, side)
+    target = fit(img.width, img.height, side)
     if img.format == "JPEG" and target != img.size:
         # libjpeg decodes at 1/2, 1/4 or 1/8 scale, never below `target`.
         img.draft("RGB", target)
     img.load()
-    # After load(): a PNG may keep its EXIF after the pixel data.
-    orientation = _orientation(img)
+    # After load(): a PNG may keep its EXIF after the pixel data. The photo pipeline's
+    # reader: malformed EXIF reads as upright, never raises.
+    orientation = read_orientation(img)
     # Palette, 16-bit and alpha modes as the photo pipeline handles them: transparent
     # areas become white, everything ends as plain RGB (no ICC conversion: the detector
     # does not care about colour accuracy).
-    frame = _to_srgb(_normalise_mode(img), None)
+    frame = to_srgb(normalise_mode(img), None)
     if frame.size != target:
         frame = frame.resize(target, Image.Resampling.BILINEAR, reducing_gap=2.0)
-    if orientation in _TRANSPOSE:
-        frame = frame.transpose(_TRANSPOSE[orientation])
+    if orientation in TRANSPOSE:
+        frame = frame.transpose(TRANSPOSE[orientation])
     return np.asarray(frame, dtype=np.uint8)
 
 
@@ -264,7 +260,7 @@ def decode_for_detection(data: bytes, limits: FaceLimits) -> tuple[npt.NDArray[n
     """Upright RGB pixels with the long side at most `limits.detect_side`."""
     if len(data) > limits.max_bytes:
         raise FaceImageInvalid(f"the image is larger than {limits.max_bytes} bytes")
-    fmt = sniff_format(data[:64])
+    fmt = sniff_format(data[:SNIFF_BYTES])
     if fmt is None:
         raise FaceImageInvalid("not a JPEG, PNG, WebP, HEIF or AVIF image")
     if fmt in ("jpeg", "png"):

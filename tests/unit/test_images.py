@@ -28,7 +28,9 @@ import pytest
 from PIL import ExifTags, Image, ImageChops, ImageCms, ImageFilter, ImageOps, ImageStat
 from PIL.TiffImagePlugin import IFDRational
 
+import storage.image_render as render_module
 import storage.images as images_module
+from storage import image_child
 from storage.child_pool import Child
 from storage.images import (
     ImageError,
@@ -657,15 +659,15 @@ def test_scans_are_counted_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
     img = photo(640, 480, seed=5)
     progressive = encode(img, "JPEG", progressive=True)
     baseline = encode(img, "JPEG")
-    monkeypatch.setattr(images_module, "MAX_JPEG_SCANS", 10)
-    assert images_module.jpeg_refusal(progressive) is None
-    assert images_module.jpeg_refusal(baseline + many_scan_jpeg(64, 64, extra_scans=200)) is None
-    monkeypatch.setattr(images_module, "MAX_JPEG_SCANS", 9)
-    assert images_module.jpeg_refusal(progressive) == (
+    monkeypatch.setattr(render_module, "MAX_JPEG_SCANS", 10)
+    assert render_module.jpeg_refusal(progressive) is None
+    assert render_module.jpeg_refusal(baseline + many_scan_jpeg(64, 64, extra_scans=200)) is None
+    monkeypatch.setattr(render_module, "MAX_JPEG_SCANS", 9)
+    assert render_module.jpeg_refusal(progressive) == (
         "the JPEG has more than 9 scans; cameras and encoders write a few dozen at most"
     )
-    monkeypatch.setattr(images_module, "MAX_JPEG_SCANS", 1)
-    assert images_module.jpeg_refusal(baseline) is None
+    monkeypatch.setattr(render_module, "MAX_JPEG_SCANS", 1)
+    assert render_module.jpeg_refusal(baseline) is None
 
 
 def test_a_flood_of_empty_markers_is_refused() -> None:
@@ -692,7 +694,7 @@ def test_progressive_jpegs_from_encoders_pass(name: str) -> None:
         # scans' data must not be read as segments.
         "restart-markers": lambda: encode(img, "JPEG", progressive=True, restart_marker_rows=1),
     }[name]()
-    assert images_module.jpeg_refusal(data) is None
+    assert render_module.jpeg_refusal(data) is None
     result = process_image(data)
     assert (result.full.width, result.full.height) == (1200, 900)
 
@@ -702,7 +704,7 @@ def test_progressive_jpegs_from_encoders_pass(name: str) -> None:
 )
 def test_real_photos_pass_the_scan_count(path: Path) -> None:
     data = path.read_bytes()
-    assert images_module.jpeg_refusal(data) is None
+    assert render_module.jpeg_refusal(data) is None
     assert process_image(data).full.width > 0
 
 
@@ -962,7 +964,7 @@ def test_cpu_limit_is_armed_per_request(workers: ImageWorkers, small_photo: Imag
 def test_a_child_exits_when_its_stdin_closes() -> None:
     """Which is also what happens to idle children when the API process dies."""
     child = subprocess.Popen(
-        [sys.executable, "-I", images_module.__file__, "--serve"],
+        [sys.executable, "-I", image_child.__file__, "--serve"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
     )
@@ -972,6 +974,27 @@ def test_a_child_exits_when_its_stdin_closes() -> None:
     assert child.wait(timeout=10) == 0
     assert child.stdout.read() == b""
     child.stdout.close()
+
+
+def test_the_child_loads_the_render_code_and_nothing_of_the_parent() -> None:
+    """Of the project, the isolated child imports only the render code: not the pool,
+    not the client, nothing of the API or the face models."""
+    started = subprocess.run(
+        [sys.executable, "-I", "-X", "importtime", image_child.__file__, "--serve"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=30,
+        check=True,
+    )
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in started.stderr.decode().splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+    assert "PIL.Image" in imported
+    ours = {name for name in imported if name.split(".")[0] in ("storage", "api", "inference")}
+    assert ours == {"storage", "storage.image_render"}
+    assert not imported & {"subprocess", "numpy", "dlib", "onnxruntime"}
 
 
 @needs_proc
@@ -1072,7 +1095,7 @@ def test_shared_children_stay_within_the_core_count(small_photo: Image.Image) ->
     data = encode(small_photo, "JPEG")
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(lambda _: process_image(data), range(16)))
-    assert 1 <= len(_children(b"images.py\x00--serve")) <= (os.cpu_count() or 1)
+    assert 1 <= len(_children(b"image_child.py\x00--serve")) <= (os.cpu_count() or 1)
 
 
 def test_errors_carry_code_and_status() -> None:
