@@ -75,7 +75,7 @@ async def _declared_size_guard(connection: ASGIConnection[Any, Any, Any, Any], _
     # Guards run before the body is read: a declared length over the configured cap is
     # refused at once instead of after reading up to the route's (largest) limit.
     declared = connection.headers.get("content-length", "")
-    cap = connection.app.state.settings.max_upload_bytes + MULTIPART_OVERHEAD
+    cap = connection.app.state.settings.uploads.max_bytes + MULTIPART_OVERHEAD
     if declared.isdigit() and int(declared) > cap:
         raise FileTooLarge(f"the upload may be at most {cap // (1024 * 1024)} MB")
 

@@ -76,7 +76,7 @@ async def test_request_latency_is_labelled_by_route_template(
 async def test_api_metrics_count_waiting_jobs_per_queue(
     api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine
 ) -> None:
-    async with job_app_open(settings.database_url):
+    async with job_app_open(settings.db.url):
         task = find_task("jobs.prune_finished")
         for ts in (1, 2):
             # Due in an hour: it waits (todo) whatever worker runs meanwhile.
@@ -122,7 +122,10 @@ async def test_not_ready_but_alive_when_a_dependency_is_down(
         }
 
     broken_db = dataclasses.replace(
-        settings, database_url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none"
+        settings,
+        db=dataclasses.replace(
+            settings.db, url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none"
+        ),
     )
     async with AsyncTestClient(create_app(broken_db)) as client:
         assert (await client.get("/health/live")).status_code == 200
@@ -171,7 +174,14 @@ async def test_readiness_follows_the_schema_version(
 
 async def test_metrics_token_is_enforced(settings: Settings, migrated: str) -> None:
     token = "scrape-" + uuid.uuid4().hex
-    async with AsyncTestClient(create_app(dataclasses.replace(settings, metrics_token=token))) as c:
+    async with AsyncTestClient(
+        create_app(
+            dataclasses.replace(
+                settings,
+                observability=dataclasses.replace(settings.observability, metrics_token=token),
+            )
+        )
+    ) as c:
         for headers in (
             {},
             {"Authorization": "Bearer wrong-token-123456"},
@@ -227,7 +237,7 @@ async def test_worker_serves_probes_job_durations_queue_depth_and_model_latency(
         assert ready.json()["migrations"] == "ok"
         assert (await worker.get("/nothing")).status_code == 404
 
-        async with job_app_open(settings.database_url):
+        async with job_app_open(settings.db.url):
             task = find_task("jobs.prune_finished")
             await task.configure(schedule_in={"hours": 1}).defer_async(timestamp=7)
         body = (await worker.get("/metrics")).text

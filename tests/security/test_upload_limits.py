@@ -32,7 +32,7 @@ ANSWER_WITHIN_S = 10.0
 
 def _endpoints(world: World) -> list[tuple[str, str, int]]:
     """(method, path, the most bytes the endpoint takes)"""
-    configured = world.settings.max_upload_bytes
+    configured = world.settings.uploads.max_bytes
     admin = world.a.users[Role.ADMIN]
     some = uuid.uuid4()
     return [
@@ -146,7 +146,7 @@ async def test_a_face_sample_over_the_cap_is_refused_without_a_declared_length(
 ) -> None:
     """Chunked, so the guard cannot see a length: the image part itself is held to the
     configured upload cap, like a photo, not to the route's ceiling."""
-    cap = world.settings.max_upload_bytes
+    cap = world.settings.uploads.max_bytes
 
     async def body() -> AsyncIterator[bytes]:
         yield b'--b\r\nContent-Disposition: form-data; name="consent"\r\n\r\ntrue\r\n'

@@ -61,7 +61,9 @@ class HealthController(Controller):
     summary="Prometheus text format; a Bearer token when SITECHECK_METRICS_TOKEN is set",
 )
 async def metrics(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
-    if not metrics_token_ok(state.settings.metrics_token, request.headers.get("authorization")):
+    if not metrics_token_ok(
+        state.settings.observability.metrics_token, request.headers.get("authorization")
+    ):
         raise Unauthenticated(
             "Metrics need the scrape token",
             code="metrics_token_required",
