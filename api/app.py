@@ -75,15 +75,15 @@ async def _refuse_ambiguous_input(request: Request[Any, Any, Any]) -> None:
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.observability.log_level)
 
     db_config = SQLAlchemyAsyncConfig(
-        connection_string=settings.database_url,
+        connection_string=settings.db.url,
         # One request, one transaction: committed on 2xx, rolled back otherwise.
         before_send_handler="autocommit",
         session_config=AsyncSessionConfig(expire_on_commit=False),
         engine_config=EngineConfig(
-            pool_size=settings.db_pool_size,
+            pool_size=settings.db.pool_size,
             # No overflow: a connection opened for a burst and dropped straight after
             # costs a TLS probe, authentication and type introspection, far more than
             # waiting a moment for a pooled one (under load that churn was most of the
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     ping_when_idle(engine)
     store = ObjectStore(settings.s3)
 
-    principals = PrincipalCache(settings.auth_cache_s)
+    principals = PrincipalCache(settings.auth.cache_s)
 
     async def retrieve_user(
         token: Token, _connection: ASGIConnection[Any, Any, Any, Any]
@@ -120,9 +120,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     jwt_auth = JWTAuth[User](
         retrieve_user_handler=retrieve_user,
-        token_secret=settings.jwt_secret,
+        token_secret=settings.auth.jwt_secret,
         algorithm="HS256",
-        default_token_expiration=timedelta(seconds=settings.jwt_ttl_s),
+        default_token_expiration=timedelta(seconds=settings.auth.jwt_ttl_s),
         exclude_opt_key="exclude_from_auth",
         authentication_middleware_class=BearerOnlyMiddleware,
     )
@@ -132,8 +132,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # A hazard policy that does not fit its model stops the start, saying why.
         await anyio.to_thread.run_sync(check_model_files, settings)
         await ensure_bucket(store)
-        if settings.bootstrap_admin:
-            login, password = settings.bootstrap_admin
+        if settings.auth.bootstrap_admin:
+            login, password = settings.auth.bootstrap_admin
             async with db_config.get_session() as session:
                 await bootstrap_superadmin(session, login, password)
                 await session.commit()
@@ -152,7 +152,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         return db_config.create_session_maker()()
 
     throttler = LoginThrottler(
-        new_session, max_failures=settings.login_max_failures, window_s=settings.login_window_s
+        new_session,
+        max_failures=settings.auth.login_max_failures,
+        window_s=settings.auth.login_window_s,
     )
 
     app = Litestar(
@@ -209,8 +211,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 "store": store,
                 "jwt_auth": jwt_auth,
                 "throttler": throttler,
-                "jobs": JobQueue(settings.database_url),
-                "pwa_dist": settings.pwa_dist,
+                "jobs": JobQueue(settings.db.url),
+                "pwa_dist": settings.web.pwa_dist,
             }
         ),
         request_max_body_size=30 * 1024 * 1024,

@@ -106,7 +106,7 @@ async def run(args: argparse.Namespace, settings: Settings) -> int:
     table = await asyncio.to_thread(
         lambda: read_table(data, max_rows=CLI_MAX_ROWS, max_elements=None, timeout_s=None)
     )
-    engine = create_async_engine(settings.database_url)
+    engine = create_async_engine(settings.db.url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session:
             company = await _company(session, args.company)

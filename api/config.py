@@ -3,6 +3,12 @@
 Secrets (JWT key, database and S3 credentials) come only from the environment; the
 embedded `make run` default generates them into its data folder and passes them in
 through the environment like any deployment would.
+
+Settings are grouped per concern (`settings.db.pool_size`, `settings.faces.key`). Each
+variable is declared once, in `Settings.from_env`, with its name, default and range,
+and read by the one parser for its type: every boolean takes the same words, every
+number its bounds. All bad values are reported together, each with its variable's
+name and what it accepts, and start-up stops.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from storage.s3 import S3Settings
@@ -25,39 +30,334 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # (api/lib/uploads.py) before the configured cap is known.
 MAX_UPLOAD_MB_LIMIT = 200
 
+# The words every boolean variable accepts (case-insensitive); anything else is refused
+# rather than guessed, so a typo cannot turn a safety switch the wrong way.
+# Largest Euclidean distance between dlib encodings accepted as the same person.
+# Measured on ../shared/data/faces with inference/face.py (640 px, HOG): obama2 and
+# obama3 vs obama 0.32-0.39 (0.33-0.36 on the full-size originals), obama vs biden
+# 0.85-0.86. dlib's own suggestion is 0.6 (99.38% on LFW); 0.5 keeps a 0.11 margin
+# above the same-person pairs and makes a look-alike colleague (the buddy punch this
+# check exists for) less likely to pass. A false reject sends the punch to review;
+# nothing is lost.
+DEFAULT_FACE_MATCH_THRESHOLD = 0.5
+
+TRUE_WORDS = ("1", "true", "yes", "on")
+FALSE_WORDS = ("0", "false", "no", "off")
+
 
 class ConfigError(Exception):
-    """A setting is missing or malformed; the message names the variable."""
+    """Settings are missing or malformed; the message names every bad variable."""
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
+class _Env:
+    """The one parser per type. A bad value is recorded (name, what is allowed, what was
+    given) and the default stands in, so one start-up reports every mistake at once."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._env = env
+        self.errors: list[str] = []
+
+    def fail(self, message: str) -> None:
+        self.errors.append(message)
+
+    def text(self, name: str, default: str = "") -> str:
+        return self._env.get(name, "").strip() or default
+
+    def required(self, name: str) -> str:
+        value = self._env.get(name, "")
+        if not value:
+            self.fail(f"{name} is not set")
+        return value
+
+    def boolean(self, name: str, default: bool) -> bool:
+        raw = self.text(name).lower()
+        if raw == "":
+            return default
+        if raw in TRUE_WORDS:
+            return True
+        if raw in FALSE_WORDS:
+            return False
+        words = "/".join(TRUE_WORDS) + " or " + "/".join(FALSE_WORDS)
+        self.fail(f"{name} must be one of {words}, got {raw!r}")
         return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be an integer, got {raw!r}") from exc
+
+    def integer(self, name: str, default: int, lo: int, hi: int | None, note: str = "") -> int:
+        """An integer within lo..hi (hi None: no upper bound); `note` says why the range
+        or what an end means, e.g. "0: off"."""
+        raw = self.text(name)
+        if raw == "":
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            self.fail(f"{name} must be an integer {_range(lo, hi, note)}, got {raw!r}")
+            return default
+        if value < lo or (hi is not None and value > hi):
+            self.fail(f"{name} must be {_range(lo, hi, note)}, got {value}")
+            return default
+        return value
+
+    def number(self, name: str, default: float, lo: float, hi: float) -> float:
+        raw = self.text(name)
+        if raw == "":
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            self.fail(f"{name} must be a number {_range(lo, hi)}, got {raw!r}")
+            return default
+        if not math.isfinite(value) or not lo <= value <= hi:
+            self.fail(f"{name} must be a finite number {_range(lo, hi)}, got {raw!r}")
+            return default
+        return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = float(raw)
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a number, got {raw!r}") from exc
-    if not math.isfinite(value):
-        raise ConfigError(f"{name} must be a finite number")
-    return value
+def _range(lo: float, hi: float | None, note: str = "") -> str:
+    text = f"at least {lo}" if hi is None else f"within {lo}..{hi}"
+    return f"{text} ({note})" if note else text
 
 
-def _face_key(env: Mapping[str, str]) -> bytes | None:
+@dataclass(frozen=True)
+class DbSettings:
+    url: str = field(repr=False)
+    # Connections per API process (no overflow: requests wait for a free one).
+    pool_size: int
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    jwt_secret: str = field(repr=False)
+    # A worker logs in at the start of a shift and must not be logged out mid-shift
+    # on a site with no signal.
+    jwt_ttl_s: int
+    bootstrap_admin: tuple[str, str] | None = field(repr=False)
+    # Failed logins per login name per window before a lock (10x that per client IP).
+    login_max_failures: int
+    login_window_s: int
+    # How long a request may trust the user/company rows read by an earlier one (seconds;
+    # changes made through this replica apply at once). 0 reads them on every request.
+    cache_s: int
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    # Labour and safety disputes surface months later; the brief asks for >= 6 months.
+    retention_days: int
+
+
+@dataclass(frozen=True)
+class UploadSettings:
+    # Photos. 25 MB holds any phone's full-resolution JPEG or HEIC; the PWA sends ~200 KB.
+    max_bytes: int
+    # Presigned photo links: long enough to load on one bar of signal, short enough that
+    # a forwarded link is soon useless.
+    presign_ttl_s: int
+    # Image decodes at once (each a child process using one core at full speed).
+    image_workers: int
+
+
+@dataclass(frozen=True)
+class HazardSettings:
+    # Cores one hazard inference uses (0: all this process may use). Fewer threads per
+    # photo and several photos at once (cores // threads) give more photos per minute
+    # to a worker with a backlog; all cores on one photo give the quickest single flag.
+    threads: int
+    # A drop-in hazard model and its policy file (both or neither); None: the shipped one.
+    model_path: Path | None
+    policy_path: Path | None
+
+
+@dataclass(frozen=True)
+class FaceSettings:
+    # Face templates: see _face_key. None turns face features off (503), nothing else.
+    key: bytes | None = field(repr=False)
+    # Largest distance between encodings accepted as the same person: see
+    # DEFAULT_FACE_MATCH_THRESHOLD.
+    match_threshold: float
+    # Samples per worker: a few angles and lighting conditions; more adds little.
+    max_samples: int
+
+
+@dataclass(frozen=True)
+class AttendanceSettings:
+    # Selfies are personal data, kept only while a dispute about a punch is still likely;
+    # a periodic job deletes them afterwards.
+    selfie_retention_days: int
+    # Minutes after a site's shift start before an arrival counts as late.
+    late_grace_min: int
+    # ISO weekdays (1 = Monday) on which crews are expected on site.
+    working_days: tuple[int, ...]
+    # Consecutive working days without a punch that raise `attendance.absent`.
+    absence_alert_days: int
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    # Webhooks to loopback, private or link-local addresses only when set (an on-premise
+    # receiver): otherwise a webhook URL would let an admin probe the internal network.
+    allow_private: bool
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    pwa_dist: Path
+    # The PWA's public address, printed into QR labels as `<public_url>/s/<code>`; unset,
+    # labels carry the address the request came in on.
+    public_url: str | None
+    # Browser origins other than the API's own allowed to call it (CORS); empty: none.
+    cors_origins: tuple[str, ...]
+    # Served over https only (TLS ends at a proxy): every response carries HSTS.
+    hsts: bool
+
+
+@dataclass(frozen=True)
+class ObservabilitySettings:
+    log_level: str
+    # /metrics (API and worker) needs `Authorization: Bearer <token>` when set; unset,
+    # it answers only loopback peers on a loopback address (`make run`), 401 otherwise.
+    metrics_token: str | None = field(repr=False)
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    # Run background jobs inside the API process (`make run`); production runs
+    # `python -m api.jobs.worker` processes instead.
+    inprocess: bool
+    # Seconds without a heartbeat before a worker counts as dead and its running jobs go
+    # back to the queue (a worker killed mid-inference). Heartbeats every third of it;
+    # 30 s rides out a long GC pause or a busy node without running a job twice.
+    job_stalled_s: int
+    # The worker's /metrics and health endpoints (0: none). Loopback by default;
+    # containers set the host to 0.0.0.0 so the orchestrator can probe them.
+    http_port: int
+    http_host: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: DbSettings
+    s3: S3Settings
+    auth: AuthSettings
+    audit: AuditSettings
+    uploads: UploadSettings
+    hazards: HazardSettings
+    faces: FaceSettings
+    attendance: AttendanceSettings
+    webhooks: WebhookSettings
+    web: WebSettings
+    observability: ObservabilitySettings
+    worker: WorkerSettings
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Every variable, its default and its range, in one place; README's
+        configuration table says the same."""
+        r = _Env(os.environ if env is None else env)
+        settings = cls(
+            db=DbSettings(
+                url=r.required("DATABASE_URL"),
+                # One connection is the least that works; past ~200 per process the
+                # database runs out of connections before the process runs out of work
+                # (put PgBouncer in front instead).
+                pool_size=r.integer("SITECHECK_DB_POOL_SIZE", 20, 1, 200),
+            ),
+            s3=S3Settings(
+                endpoint_url=r.text("S3_ENDPOINT_URL") or None,
+                access_key_id=r.required("S3_ACCESS_KEY_ID"),
+                secret_access_key=r.required("S3_SECRET_ACCESS_KEY"),
+                bucket=r.text("S3_BUCKET", "sitecheck"),
+                region=r.text("S3_REGION", "us-east-1"),
+                path_style=r.boolean("S3_PATH_STYLE", True),
+                public_endpoint_url=r.text("S3_PUBLIC_ENDPOINT_URL") or None,
+            ),
+            auth=AuthSettings(
+                jwt_secret=_jwt_secret(r),
+                # 5 minutes at least (shorter logs a phone out between two screens);
+                # 7 days at most (a lost phone's token must die within a week).
+                jwt_ttl_s=r.integer("SITECHECK_JWT_TTL_S", 14 * 3600, 300, 7 * 24 * 3600),
+                bootstrap_admin=_bootstrap_admin(r),
+                # At least 1 (0 would lock every login); at most 100 (more is no
+                # throttle against guessing).
+                login_max_failures=r.integer("SITECHECK_LOGIN_MAX_FAILURES", 5, 1, 100),
+                # 10 s at least (shorter forgets failures before a script slows down);
+                # a day at most (a longer lock is an outage for a mistyping worker).
+                login_window_s=r.integer("SITECHECK_LOGIN_WINDOW_S", 15 * 60, 10, 24 * 3600),
+                cache_s=r.integer("SITECHECK_AUTH_CACHE_S", 5, 0, 300, "0: read every request"),
+            ),
+            audit=AuditSettings(
+                retention_days=r.integer(
+                    "SITECHECK_AUDIT_RETENTION_DAYS", 400, 183, None, "6 months"
+                ),
+            ),
+            uploads=UploadSettings(
+                max_bytes=r.integer("SITECHECK_MAX_UPLOAD_MB", 25, 1, MAX_UPLOAD_MB_LIMIT)
+                * 1024
+                * 1024,
+                presign_ttl_s=r.integer("SITECHECK_PRESIGN_TTL_S", 300, 10, 7 * 24 * 3600),
+                image_workers=r.integer("SITECHECK_IMAGE_WORKERS", os.cpu_count() or 1, 1, 64),
+            ),
+            hazards=_hazards(r),
+            faces=FaceSettings(
+                key=_face_key(r),
+                match_threshold=r.number(
+                    "SITECHECK_FACE_MATCH_THRESHOLD", DEFAULT_FACE_MATCH_THRESHOLD, 0.2, 1.0
+                ),
+                max_samples=r.integer("SITECHECK_FACE_MAX_SAMPLES", 5, 1, 20),
+            ),
+            attendance=AttendanceSettings(
+                selfie_retention_days=r.integer("SITECHECK_SELFIE_RETENTION_DAYS", 30, 1, 3650),
+                late_grace_min=r.integer("SITECHECK_LATE_GRACE_MIN", 10, 0, 240),
+                working_days=_working_days(r),
+                absence_alert_days=r.integer("SITECHECK_ABSENCE_ALERT_DAYS", 3, 1, 60),
+            ),
+            webhooks=WebhookSettings(
+                allow_private=r.boolean("SITECHECK_WEBHOOK_ALLOW_PRIVATE", False),
+            ),
+            web=WebSettings(
+                pwa_dist=Path(r.text("SITECHECK_PWA_DIST") or REPO_ROOT / "pwa" / "dist"),
+                public_url=_public_url(r),
+                cors_origins=_cors_origins(r),
+                hsts=r.boolean("SITECHECK_HSTS", False),
+            ),
+            observability=ObservabilitySettings(
+                log_level=r.text("SITECHECK_LOG_LEVEL", "INFO").upper(),
+                metrics_token=_metrics_token(r),
+            ),
+            worker=WorkerSettings(
+                inprocess=r.boolean("SITECHECK_INPROCESS_WORKER", False),
+                job_stalled_s=r.integer("SITECHECK_JOB_STALLED_S", 30, 3, 3600),
+                http_port=r.integer("SITECHECK_WORKER_HTTP_PORT", 9101, 0, 65535, "0: off"),
+                http_host=r.text("SITECHECK_WORKER_HTTP_HOST", "127.0.0.1"),
+            ),
+        )
+        if r.errors:
+            raise ConfigError("; ".join(r.errors))
+        return settings
+
+
+def _jwt_secret(r: _Env) -> str:
+    secret = r.required("SITECHECK_JWT_SECRET")
+    if secret and len(secret) < 32:
+        r.fail("SITECHECK_JWT_SECRET must be at least 32 characters")
+    return secret
+
+
+def _bootstrap_admin(r: _Env) -> tuple[str, str] | None:
+    raw = r.text("SITECHECK_BOOTSTRAP_ADMIN")
+    if not raw:
+        return None
+    login, sep, password = raw.partition(":")
+    if not sep or not login or not password:
+        r.fail("SITECHECK_BOOTSTRAP_ADMIN must look like login:password")
+        return None
+    return (login, password)
+
+
+def _face_key(r: _Env) -> bytes | None:
     """SITECHECK_FACE_KEY: the AES-256-GCM key for face templates, 32 bytes written as
     64 hex digits or base64 (standard or URL-safe). Unset: face enrolment and checks
     answer 503 `face_key_missing` and everything else works."""
-    raw = env.get("SITECHECK_FACE_KEY", "").strip()
+    raw = r.text("SITECHECK_FACE_KEY")
     if not raw:
         return None
     key: bytes | None = None
@@ -68,109 +368,56 @@ def _face_key(env: Mapping[str, str]) -> bytes | None:
         with contextlib.suppress(binascii.Error, ValueError):
             key = base64.b64decode(raw.replace("-", "+").replace("_", "/"), validate=True)
     if key is None or len(key) != 32:
-        raise ConfigError("SITECHECK_FACE_KEY must be 32 bytes as 64 hex digits or base64")
+        r.fail("SITECHECK_FACE_KEY must be 32 bytes as 64 hex digits or base64")
+        return None
     return key
 
 
-def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name, "").strip().lower()
-    if raw == "":
-        return default
-    if raw not in ("0", "1", "false", "true", "no", "yes"):
-        raise ConfigError(f"{name} must be true or false, got {raw!r}")
-    return raw in ("1", "true", "yes")
-
-
-def _photo_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    upload_mb = _int(env, "SITECHECK_MAX_UPLOAD_MB", 25)
-    if not 1 <= upload_mb <= MAX_UPLOAD_MB_LIMIT:
-        raise ConfigError(f"SITECHECK_MAX_UPLOAD_MB must be within 1..{MAX_UPLOAD_MB_LIMIT}")
-    presign = _int(env, "SITECHECK_PRESIGN_TTL_S", 300)
-    if not 10 <= presign <= 7 * 24 * 3600:
-        raise ConfigError("SITECHECK_PRESIGN_TTL_S must be within 10..604800")
-    hazard_threads = _int(env, "SITECHECK_HAZARD_THREADS", 0)
-    if not 0 <= hazard_threads <= 64:
-        raise ConfigError("SITECHECK_HAZARD_THREADS must be within 0..64 (0: all cores)")
-    workers = _int(env, "SITECHECK_IMAGE_WORKERS", os.cpu_count() or 1)
-    if not 1 <= workers <= 64:
-        raise ConfigError("SITECHECK_IMAGE_WORKERS must be within 1..64")
-    return {
-        **_hazard_model(env),
-        "max_upload_bytes": upload_mb * 1024 * 1024,
-        "presign_ttl_s": presign,
-        "image_workers": workers,
-        "worker_inprocess": _bool(env, "SITECHECK_INPROCESS_WORKER", False),
-        "hazard_threads": hazard_threads,
-    }
-
-
-def _hazard_model(env: Mapping[str, str]) -> dict[str, Path | None]:
+def _hazards(r: _Env) -> HazardSettings:
+    threads = r.integer("SITECHECK_HAZARD_THREADS", 0, 0, 64, "0: all cores")
     # A deployment's own model comes with its own policy (classes, thresholds, sha256 pin):
     # one without the other would run a model under rules written for another.
-    model = env.get("SITECHECK_HAZARD_MODEL", "").strip()
-    policy = env.get("SITECHECK_HAZARD_POLICY", "").strip()
+    model = r.text("SITECHECK_HAZARD_MODEL")
+    policy = r.text("SITECHECK_HAZARD_POLICY")
     if bool(model) != bool(policy):
-        raise ConfigError("set SITECHECK_HAZARD_MODEL and SITECHECK_HAZARD_POLICY together")
+        r.fail("set SITECHECK_HAZARD_MODEL and SITECHECK_HAZARD_POLICY together")
+        return HazardSettings(threads=threads, model_path=None, policy_path=None)
     if not model:
-        return {"hazard_model_path": None, "hazard_policy_path": None}
+        return HazardSettings(threads=threads, model_path=None, policy_path=None)
     for name, value in (("SITECHECK_HAZARD_MODEL", model), ("SITECHECK_HAZARD_POLICY", policy)):
         if not Path(value).is_file():
-            raise ConfigError(f"{name}: {value} is not a file")
-    return {"hazard_model_path": Path(model), "hazard_policy_path": Path(policy)}
+            r.fail(f"{name}: {value} is not a file")
+    return HazardSettings(threads=threads, model_path=Path(model), policy_path=Path(policy))
 
 
-def _required(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "")
-    if not value:
-        raise ConfigError(f"{name} is not set")
-    return value
-
-
-def _attendance_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    retention = _int(env, "SITECHECK_SELFIE_RETENTION_DAYS", 30)
-    if not 1 <= retention <= 3650:
-        raise ConfigError("SITECHECK_SELFIE_RETENTION_DAYS must be within 1..3650")
-    grace = _int(env, "SITECHECK_LATE_GRACE_MIN", 10)
-    if not 0 <= grace <= 240:
-        raise ConfigError("SITECHECK_LATE_GRACE_MIN must be within 0..240")
-    raw_days = env.get("SITECHECK_WORKING_DAYS", "") or "1,2,3,4,5,6"
+def _working_days(r: _Env) -> tuple[int, ...]:
+    default = (1, 2, 3, 4, 5, 6)
+    raw = r.text("SITECHECK_WORKING_DAYS")
+    if not raw:
+        return default
     try:
-        days = tuple(sorted({int(d) for d in raw_days.split(",") if d.strip()}))
-    except ValueError as exc:
-        raise ConfigError("SITECHECK_WORKING_DAYS must list ISO weekdays like 1,2,3,4,5") from exc
+        days = tuple(sorted({int(d) for d in raw.split(",") if d.strip()}))
+    except ValueError:
+        r.fail("SITECHECK_WORKING_DAYS must list ISO weekdays like 1,2,3,4,5")
+        return default
     if not days or not all(1 <= d <= 7 for d in days):
-        raise ConfigError("SITECHECK_WORKING_DAYS must list ISO weekdays 1 (Mon) .. 7 (Sun)")
-    absence = _int(env, "SITECHECK_ABSENCE_ALERT_DAYS", 3)
-    if not 1 <= absence <= 60:
-        raise ConfigError("SITECHECK_ABSENCE_ALERT_DAYS must be within 1..60")
-    allow_private = env.get("SITECHECK_WEBHOOK_ALLOW_PRIVATE", "").strip().lower()
-    if allow_private not in ("", "0", "1", "false", "true"):
-        raise ConfigError("SITECHECK_WEBHOOK_ALLOW_PRIVATE must be true or false")
-    return {
-        "selfie_retention_days": retention,
-        "late_grace_min": grace,
-        "working_days": days,
-        "absence_alert_days": absence,
-        "webhook_allow_private": allow_private in ("1", "true"),
-    }
+        r.fail("SITECHECK_WORKING_DAYS must list ISO weekdays 1 (Mon) .. 7 (Sun)")
+        return default
+    return days
 
 
-def _observability_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    token = env.get("SITECHECK_METRICS_TOKEN", "").strip()
+def _metrics_token(r: _Env) -> str | None:
+    token = r.text("SITECHECK_METRICS_TOKEN")
     if token and len(token) < 16:
-        raise ConfigError("SITECHECK_METRICS_TOKEN must be at least 16 characters")
-    port = _int(env, "SITECHECK_WORKER_HTTP_PORT", 9101)
-    if not 0 <= port <= 65535:
-        raise ConfigError("SITECHECK_WORKER_HTTP_PORT must be within 0..65535 (0: off)")
-    host = env.get("SITECHECK_WORKER_HTTP_HOST", "").strip() or "127.0.0.1"
-    return {"metrics_token": token or None, "worker_http_port": port, "worker_http_host": host}
+        r.fail("SITECHECK_METRICS_TOKEN must be at least 16 characters")
+    return token or None
 
 
-def _web_settings(env: Mapping[str, str]) -> dict[str, Any]:
-    """SITECHECK_CORS_ORIGINS (exact origins, comma-separated; empty: no CORS at all, the
-    PWA is served from the API's own origin) and SITECHECK_HSTS."""
+def _cors_origins(r: _Env) -> tuple[str, ...]:
+    """SITECHECK_CORS_ORIGINS: exact origins, comma-separated; empty: no CORS at all, the
+    PWA is served from the API's own origin."""
     origins: list[str] = []
-    for raw in env.get("SITECHECK_CORS_ORIGINS", "").split(","):
+    for raw in r.text("SITECHECK_CORS_ORIGINS").split(","):
         origin = raw.strip().rstrip("/")
         if not origin:
             continue
@@ -185,158 +432,21 @@ def _web_settings(env: Mapping[str, str]) -> dict[str, Any]:
             or parts.fragment
             or parts.username is not None
         ):
-            raise ConfigError(
+            r.fail(
                 f"SITECHECK_CORS_ORIGINS takes exact origins like https://app.example.com, "
                 f"got {raw.strip()!r}"
             )
+            continue
         origins.append(origin)
-    return {"cors_origins": tuple(origins), "hsts": _bool(env, "SITECHECK_HSTS", False)}
+    return tuple(origins)
 
 
-def _public_url(env: Mapping[str, str]) -> str | None:
-    raw = env.get("SITECHECK_PUBLIC_URL", "").strip()
+def _public_url(r: _Env) -> str | None:
+    raw = r.text("SITECHECK_PUBLIC_URL")
     if not raw:
         return None
     parts = urlsplit(raw)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(f"SITECHECK_PUBLIC_URL must look like https://host[/path], got {raw!r}")
+        r.fail(f"SITECHECK_PUBLIC_URL must look like https://host[/path], got {raw!r}")
+        return None
     return raw.rstrip("/")
-
-
-@dataclass(frozen=True)
-class Settings:
-    database_url: str
-    s3: S3Settings
-    jwt_secret: str
-    # A worker logs in at the start of a shift and must not be logged out mid-shift
-    # on a site with no signal.
-    jwt_ttl_s: int = 14 * 3600
-    bootstrap_admin: tuple[str, str] | None = None
-    pwa_dist: Path = field(default_factory=lambda: REPO_ROOT / "pwa" / "dist")
-    log_level: str = "INFO"
-    login_max_failures: int = 5
-    login_window_s: int = 15 * 60
-    # Labour and safety disputes surface months later; the brief asks for >= 6 months.
-    audit_retention_days: int = 400
-    db_pool_size: int = 20
-    # Cores one hazard inference uses (0: all this process may use). Fewer threads per
-    # photo and several photos at once (cores // threads) give more photos per minute
-    # to a worker with a backlog; all cores on one photo give the quickest single flag.
-    hazard_threads: int = 0
-    # A drop-in hazard model and its policy file (both or neither); None: the shipped one.
-    hazard_model_path: Path | None = None
-    hazard_policy_path: Path | None = None
-    # How long a request may trust the user/company rows read by an earlier one (seconds;
-    # changes made through this replica apply at once). 0 reads them on every request.
-    auth_cache_s: int = 5
-    # Photos. 25 MB holds any phone's full-resolution JPEG or HEIC; the PWA sends ~200 KB.
-    max_upload_bytes: int = 25 * 1024 * 1024
-    # Presigned photo links: long enough to load on one bar of signal, short enough that
-    # a forwarded link is soon useless.
-    presign_ttl_s: int = 300
-    # Image decodes at once (each a child process using one core at full speed).
-    image_workers: int = 2
-    # Run background jobs inside the API process (`make run`); production runs
-    # `python -m api.jobs.worker` processes instead.
-    worker_inprocess: bool = False
-    # Attendance. Selfies are personal data, kept only while a dispute about a punch is
-    # still likely; a periodic job deletes them afterwards.
-    selfie_retention_days: int = 30
-    # Minutes after a site's shift start before an arrival counts as late.
-    late_grace_min: int = 10
-    # ISO weekdays (1 = Monday) on which crews are expected on site.
-    working_days: tuple[int, ...] = (1, 2, 3, 4, 5, 6)
-    # Consecutive working days without a punch that raise `attendance.absent`.
-    absence_alert_days: int = 3
-    # Webhooks to loopback, private or link-local addresses only when set (an on-premise
-    # receiver): otherwise a webhook URL would let an admin probe the internal network.
-    webhook_allow_private: bool = False
-    # Face templates: see _face_key. None turns face features off (503), nothing else.
-    face_key: bytes | None = field(default=None, repr=False)
-    # Largest Euclidean distance between dlib encodings accepted as the same person.
-    # Measured on ../shared/data/faces with inference/face.py (640 px, HOG): obama2 and
-    # obama3 vs obama 0.32-0.39 (0.33-0.36 on the full-size originals), obama vs biden
-    # 0.85-0.86. dlib's own suggestion is 0.6 (99.38% on LFW); 0.5 keeps a 0.11 margin
-    # above the same-person pairs and makes a look-alike colleague (the buddy punch this
-    # check exists for) less likely to pass. A false reject sends the punch to review;
-    # nothing is lost.
-    face_match_threshold: float = 0.5
-    # Samples per worker: a few angles and lighting conditions; more adds little.
-    face_max_samples: int = 5
-    # The PWA's public address, printed into QR labels as `<public_url>/s/<code>`; unset,
-    # labels carry the address the request came in on.
-    public_url: str | None = None
-    # Browser origins other than the API's own allowed to call it (CORS); empty: none.
-    cors_origins: tuple[str, ...] = ()
-    # Served over https only (TLS ends at a proxy): every response carries HSTS.
-    hsts: bool = False
-    # /metrics (API and worker) needs `Authorization: Bearer <token>` when set; unset,
-    # it answers only loopback peers on a loopback address (`make run`), 401 otherwise.
-    metrics_token: str | None = field(default=None, repr=False)
-    # The worker's /metrics and health endpoints (0: none). Loopback by default;
-    # containers set the host to 0.0.0.0 so the orchestrator can probe them.
-    worker_http_port: int = 9101
-    worker_http_host: str = "127.0.0.1"
-    # Seconds without a heartbeat before a worker counts as dead and its running jobs go
-    # back to the queue (a worker killed mid-inference). Heartbeats every third of it;
-    # 30 s rides out a long GC pause or a busy node without running a job twice.
-    job_stalled_s: int = 30
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
-        env = os.environ if env is None else env
-        secret = _required(env, "SITECHECK_JWT_SECRET")
-        if len(secret) < 32:
-            raise ConfigError("SITECHECK_JWT_SECRET must be at least 32 characters")
-        bootstrap = None
-        if raw := env.get("SITECHECK_BOOTSTRAP_ADMIN"):
-            login, sep, password = raw.partition(":")
-            if not sep or not login or not password:
-                raise ConfigError("SITECHECK_BOOTSTRAP_ADMIN must look like login:password")
-            bootstrap = (login, password)
-        retention = _int(env, "SITECHECK_AUDIT_RETENTION_DAYS", 400)
-        if retention < 183:
-            raise ConfigError("SITECHECK_AUDIT_RETENTION_DAYS must be at least 183 (6 months)")
-        threshold = _float(env, "SITECHECK_FACE_MATCH_THRESHOLD", 0.5)
-        if not 0.2 <= threshold <= 1.0:
-            raise ConfigError("SITECHECK_FACE_MATCH_THRESHOLD must be within 0.2..1.0")
-        max_samples = _int(env, "SITECHECK_FACE_MAX_SAMPLES", 5)
-        if not 1 <= max_samples <= 20:
-            raise ConfigError("SITECHECK_FACE_MAX_SAMPLES must be within 1..20")
-        auth_cache_s = _int(env, "SITECHECK_AUTH_CACHE_S", 5)
-        job_stalled_s = _int(env, "SITECHECK_JOB_STALLED_S", 30)
-        if not 3 <= job_stalled_s <= 3600:
-            raise ConfigError("SITECHECK_JOB_STALLED_S must be within 3..3600")
-        if not 0 <= auth_cache_s <= 300:
-            raise ConfigError("SITECHECK_AUTH_CACHE_S must be within 0..300")
-        return cls(
-            database_url=_required(env, "DATABASE_URL"),
-            s3=S3Settings(
-                endpoint_url=env.get("S3_ENDPOINT_URL") or None,
-                access_key_id=_required(env, "S3_ACCESS_KEY_ID"),
-                secret_access_key=_required(env, "S3_SECRET_ACCESS_KEY"),
-                bucket=env.get("S3_BUCKET") or "sitecheck",
-                region=env.get("S3_REGION") or "us-east-1",
-                path_style=env.get("S3_PATH_STYLE", "true").lower() != "false",
-                public_endpoint_url=env.get("S3_PUBLIC_ENDPOINT_URL") or None,
-            ),
-            jwt_secret=secret,
-            jwt_ttl_s=_int(env, "SITECHECK_JWT_TTL_S", 14 * 3600),
-            bootstrap_admin=bootstrap,
-            pwa_dist=Path(env.get("SITECHECK_PWA_DIST") or REPO_ROOT / "pwa" / "dist"),
-            log_level=env.get("SITECHECK_LOG_LEVEL", "INFO").upper(),
-            login_max_failures=_int(env, "SITECHECK_LOGIN_MAX_FAILURES", 5),
-            login_window_s=_int(env, "SITECHECK_LOGIN_WINDOW_S", 15 * 60),
-            audit_retention_days=retention,
-            db_pool_size=_int(env, "SITECHECK_DB_POOL_SIZE", 20),
-            auth_cache_s=auth_cache_s,
-            job_stalled_s=job_stalled_s,
-            **_photo_settings(env),
-            **_attendance_settings(env),
-            face_key=_face_key(env),
-            face_match_threshold=threshold,
-            face_max_samples=max_samples,
-            public_url=_public_url(env),
-            **_web_settings(env),
-            **_observability_settings(env),
-        )

@@ -133,7 +133,7 @@ async def naive_verify_face(
 ) -> FaceCheck:
     """verify_face's contract with face_recognition's defaults inside."""
     t0 = time.perf_counter()
-    templates = await load_templates(session, settings.face_key, user_id)
+    templates = await load_templates(session, settings.faces.key, user_id)
     timings = {"templates": (time.perf_counter() - t0) * 1000}
     encodings, stages = await anyio.to_thread.run_sync(_naive_encode, image, limiter=face_limiter())
     timings.update(stages)
@@ -141,7 +141,7 @@ async def naive_verify_face(
         reason = NO_FACE if not encodings else MULTIPLE_FACES
         return FaceCheck(ok=False, distance=None, reason=reason, timings_ms=timings)
     distance = face_distance(np.asarray(encodings[0], dtype=np.float64), templates)
-    ok = distance <= settings.face_match_threshold
+    ok = distance <= settings.faces.match_threshold
     return FaceCheck(ok, round(distance, 4), None if ok else "face_mismatch", timings)
 
 
@@ -235,8 +235,8 @@ async def bench(env: dict[str, str], n_punches: int, warmup: int) -> list[Scenar
             "SITECHECK_FACE_KEY": secrets.token_hex(32),
         }
     )
-    await anyio.to_thread.run_sync(upgrade, settings.database_url)
-    engine: AsyncEngine = create_async_engine(settings.database_url, pool_size=4)
+    await anyio.to_thread.run_sync(upgrade, settings.db.url)
+    engine: AsyncEngine = create_async_engine(settings.db.url, pool_size=4)
     try:
         world: World = await build_world(engine, settings)
         worker = world.a.users[Role.WORKER]

@@ -107,7 +107,7 @@ async def verify(
     photo_bare: Mapping[uuid.UUID, bool],
 ) -> list[Check]:
     settings = Settings.from_env(env)
-    engine = create_async_engine(settings.database_url, pool_size=1)
+    engine = create_async_engine(settings.db.url, pool_size=1)
     checks: list[Check] = []
     try:
         async with engine.connect() as conn:

@@ -311,10 +311,10 @@ def main() -> int:
             "SITECHECK_LOG_LEVEL": "WARNING",
         }
         settings = Settings.from_env(env)
-        upgrade(settings.database_url)
+        upgrade(settings.db.url)
         started = time.monotonic()
         worker_id, codes = asyncio.run(
-            seed(settings.database_url, rng, args.items, args.batches, args.sites)
+            seed(settings.db.url, rng, args.items, args.batches, args.sites)
         )
         seeded_s = time.monotonic() - started
         token = mint_token(settings, worker_id)

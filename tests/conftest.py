@@ -75,8 +75,8 @@ def settings(app_env: dict[str, str]) -> Settings:
 
 @pytest.fixture(scope="session")
 def migrated(settings: Settings) -> str:
-    upgrade(settings.database_url)
-    return settings.database_url
+    upgrade(settings.db.url)
+    return settings.db.url
 
 
 @pytest.fixture(scope="session")

@@ -52,7 +52,7 @@ def unique(prefix: str) -> str:
 
 def mint_token(settings: Settings, user_id: uuid.UUID) -> str:
     token = Token(sub=str(user_id), exp=utcnow() + timedelta(hours=1))
-    return token.encode(secret=settings.jwt_secret, algorithm="HS256")
+    return token.encode(secret=settings.auth.jwt_secret, algorithm="HS256")
 
 
 @dataclass

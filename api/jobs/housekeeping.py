@@ -69,7 +69,9 @@ async def retry_stalled(context: JobContext, timestamp: int) -> int:
     """A worker killed mid-job (OOM, deploy, a crash in a C library) leaves its job
     `doing` for ever; once its heartbeat has stopped, the job goes back to the queue.
     (Running workers also check every half stalled period; this catches the rest.)"""
-    return await requeue_stalled(context.app.job_manager, job_runtime().settings.job_stalled_s)
+    return await requeue_stalled(
+        context.app.job_manager, job_runtime().settings.worker.job_stalled_s
+    )
 
 
 @blueprint.periodic(cron="17 3 * * *")

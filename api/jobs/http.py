@@ -160,12 +160,14 @@ class _Handler(BaseHTTPRequestHandler):
 def worker_http_server(settings: Settings, runtime: JobRuntime) -> Iterator[int | None]:
     """Serve the worker's endpoints for the block (none when the port is 0); yields the
     bound port. Call it from the worker's event loop."""
-    if settings.worker_http_port == 0:
+    if settings.worker.http_port == 0:
         yield None
         return
-    address = (settings.worker_http_host, settings.worker_http_port)
+    address = (settings.worker.http_host, settings.worker.http_port)
     try:
-        server = _Server(address, asyncio.get_running_loop(), runtime, settings.metrics_token)
+        server = _Server(
+            address, asyncio.get_running_loop(), runtime, settings.observability.metrics_token
+        )
     except OSError as exc:
         # Typically a second worker process on the same host with the default port.
         raise WorkerHttpUnavailable(
@@ -177,7 +179,7 @@ def worker_http_server(settings: Settings, runtime: JobRuntime) -> Iterator[int 
     port = int(server.server_address[1])
     log.info(
         "worker http listening",
-        extra={"host": settings.worker_http_host, "port": port},
+        extra={"host": settings.worker.http_host, "port": port},
     )
     try:
         yield port

@@ -87,7 +87,7 @@ async def job_queue_running(jobs: JobQueue, settings: Settings) -> AsyncIterator
     """For the API's lifetime: with `worker_inprocess` (the `make run` default) a worker
     runs in the same process; the queue is closed at shutdown."""
     worker = None
-    if settings.worker_inprocess:
+    if settings.worker.inprocess:
         worker = asyncio.create_task(_inprocess_worker(jobs, settings), name="job worker")
     try:
         yield

@@ -28,7 +28,7 @@ class JobRuntime:
 
     @classmethod
     def create(cls, settings: Settings) -> JobRuntime:
-        engine = create_async_engine(settings.database_url, pool_size=4, pool_pre_ping=True)
+        engine = create_async_engine(settings.db.url, pool_size=4, pool_pre_ping=True)
         return cls(settings=settings, engine=engine, store=ObjectStore(settings.s3))
 
 

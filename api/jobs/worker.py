@@ -51,12 +51,12 @@ async def run_worker(
     try:
         async with contextlib.AsyncExitStack() as stack:
             if open_app:
-                await stack.enter_async_context(job_app_open(settings.database_url))
+                await stack.enter_async_context(job_app_open(settings.db.url))
             if http:
                 stack.enter_context(worker_http_server(settings, runtime))
             if wait:
                 await stack.enter_async_context(
-                    stalled_jobs_requeued(job_app, settings.job_stalled_s)
+                    stalled_jobs_requeued(job_app, settings.worker.job_stalled_s)
                 )
             await job_app.run_worker_async(
                 concurrency=concurrency,
@@ -70,8 +70,8 @@ async def run_worker(
                 shutdown_graceful_timeout=30,
                 # A killed worker's jobs are re-queued once it has missed about three
                 # heartbeats (api/jobs/housekeeping.py).
-                update_heartbeat_interval=settings.job_stalled_s / 3,
-                stalled_worker_timeout=settings.job_stalled_s,
+                update_heartbeat_interval=settings.worker.job_stalled_s / 3,
+                stalled_worker_timeout=settings.worker.job_stalled_s,
                 # Job durations and the job's log context (id, task, queuing request).
                 worker_middleware=[observe_job],
             )
@@ -100,7 +100,7 @@ def main() -> None:
     args = parser.parse_args()
     queues = [q.strip() for q in args.queues.split(",") if q.strip()] or None
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.observability.log_level)
     if queues is None or "inference" in queues:
         # Fail at start, not on every photo, when the hazard model and policy do not fit.
         try:

@@ -114,7 +114,7 @@ async def verify_face(
     punch queued on a 5xx, so a misconfigured server loses nothing.
     """
     t0 = time.perf_counter()
-    templates = await load_templates(session, settings.face_key, user_id)
+    templates = await load_templates(session, settings.faces.key, user_id)
     unverified = bool(templates) and not await enrolment_verified(session, user_id)
     timings = {"templates": (time.perf_counter() - t0) * 1000}
     if not templates:
@@ -133,7 +133,7 @@ async def verify_face(
     timings["wait"] = waited
     timings.update(encoding.timings_ms)
     distance = face_distance(encoding.vector, templates)
-    ok = distance <= settings.face_match_threshold
+    ok = distance <= settings.faces.match_threshold
     return FaceCheck(
         ok=ok,
         distance=round(distance, 4),

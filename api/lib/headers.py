@@ -99,7 +99,7 @@ def security_headers_hook(settings: Settings) -> BeforeMessageSendHookHandler:
         # (FORWARDED_ALLOW_IPS) that sent X-Forwarded-Proto: https. SITECHECK_HSTS says
         # the deployment is served over https only, whatever reaches the process; a
         # browser ignores the header on a plain-http response (RFC 6797 8.1).
-        if settings.hsts or scope.get("scheme") == "https":
+        if settings.web.hsts or scope.get("scheme") == "https":
             headers.append((b"strict-transport-security", HSTS))
         message["headers"] = [*headers, *SECURITY_HEADERS]
 
@@ -112,10 +112,10 @@ def cors_config(settings: Settings) -> CORSConfig | None:
     requests use: bearer tokens (no cookies, so no credentials mode), JSON and multipart
     bodies, the request id and device id headers. A preflight from any other origin is
     refused without allow headers."""
-    if not settings.cors_origins:
+    if not settings.web.cors_origins:
         return None
     return CORSConfig(
-        allow_origins=list(settings.cors_origins),
+        allow_origins=list(settings.web.cors_origins),
         allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "X-Request-ID", "X-Device-Id"],
         expose_headers=["X-Request-ID", "Retry-After", "Content-Disposition"],

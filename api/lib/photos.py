@@ -79,7 +79,7 @@ def decode_slots(settings: Settings) -> DecodeSlots:
     try:
         return _slots.get()
     except LookupError:
-        slots = DecodeSlots(settings.image_workers)
+        slots = DecodeSlots(settings.uploads.image_workers)
         _slots.set(slots)
         return slots
 
@@ -263,7 +263,7 @@ def hazard_body(photo: Photo) -> dict[str, Any]:
 
 def photo_body(photo: Photo, store: ObjectStore, settings: Settings) -> dict[str, Any]:
     """The API's view of a photo, with fresh presigned links (never stored: they expire)."""
-    ttl = settings.presign_ttl_s
+    ttl = settings.uploads.presign_ttl_s
     return {
         "id": photo.id,
         "site_id": photo.site_id,

@@ -120,5 +120,5 @@ async def fresh_codes(session: AsyncSession, count: int = 1) -> list[str]:
 
 def public_base(request: Request[Any, Any, Any]) -> str:
     """Where labels point: SITECHECK_PUBLIC_URL, else the address this request came to."""
-    configured: str | None = request.app.state.settings.public_url
+    configured: str | None = request.app.state.settings.web.public_url
     return configured or str(request.base_url).rstrip("/")

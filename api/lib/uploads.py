@@ -85,7 +85,7 @@ LARGEST_CONFIGURABLE_UPLOAD = MAX_UPLOAD_MB_LIMIT * 1024 * 1024
 
 
 def _configured_cap(scope: Scope) -> int:
-    return int(scope["litestar_app"].state.settings.max_upload_bytes) + MULTIPART_OVERHEAD
+    return int(scope["litestar_app"].state.settings.uploads.max_bytes) + MULTIPART_OVERHEAD
 
 
 def _configured_cap_middleware(app: ASGIApp) -> ASGIApp:

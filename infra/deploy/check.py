@@ -135,7 +135,8 @@ def app_variables(repo: Path) -> tuple[set[str], set[str]]:
         for path in files:
             text = path.read_text()
             known |= {m for m in re.findall(r"\"([A-Z][A-Z0-9_]+)\"", text) if APP_VAR.match(m)}
-            required |= set(re.findall(r"_required\(\s*env,\s*\"([A-Z0-9_]+)\"", text))
+            # api/config.py declares a required variable as `r.required("NAME")`.
+            required |= set(re.findall(r"\.required\(\s*\"([A-Z0-9_]+)\"", text))
     return known, required
 
 
@@ -244,8 +245,7 @@ def worker_http_facts(repo: Path) -> tuple[frozenset[str], int]:
     with literals: read them from its source) and the port it defaults to."""
     source = repo / "api" / "jobs" / "http.py"
     paths = re.findall(r"path == \"(/[^\"]*)\"", source.read_text()) if source.exists() else []
-    port = getattr(Settings.from_env(_sample_env()), "worker_http_port", -1)
-    return frozenset(paths), int(port)
+    return frozenset(paths), Settings.from_env(_sample_env()).worker.http_port
 
 
 def dockerfile_api_port(dockerfile: Path) -> int:

@@ -25,9 +25,9 @@ def main() -> int:
     # The full settings, not just DATABASE_URL: a release whose configuration the app would
     # refuse fails here, before any replica of it is started.
     settings = Settings.from_env()
-    configure_logging(settings.log_level)
+    configure_logging(settings.observability.log_level)
     log.info("applying migrations")
-    upgrade(settings.database_url)
+    upgrade(settings.db.url)
     log.info("ensuring the bucket", extra={"bucket": settings.s3.bucket})
     ObjectStore(settings.s3).ensure_bucket_sync()
     log.info("release steps done")

@@ -121,7 +121,7 @@ async def open_hazard(api: httpx.AsyncClient, w: World) -> None:
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    engine = create_async_engine(w.settings.database_url)
+    engine = create_async_engine(w.settings.db.url)
     try:
         async with engine.begin() as conn:
             await conn.execute(

@@ -45,7 +45,7 @@ def fault_stack() -> Iterator[FaultStack]:
     )
     try:
         stack.start_services()
-        upgrade(stack.settings.database_url)
+        upgrade(stack.settings.db.url)
         yield stack
     finally:
         stack.close()
@@ -57,7 +57,7 @@ def fault_stack() -> Iterator[FaultStack]:
 @pytest.fixture
 async def fault_engine(fault_stack: FaultStack) -> AsyncIterator[AsyncEngine]:
     # No pool: a connection from before a restart must not fail the test's own checks.
-    engine = create_async_engine(fault_stack.settings.database_url, poolclass=NullPool)
+    engine = create_async_engine(fault_stack.settings.db.url, poolclass=NullPool)
     yield engine
     await engine.dispose()
 

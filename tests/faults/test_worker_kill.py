@@ -134,8 +134,8 @@ def test_stalled_timeout_is_a_bounded_setting() -> None:
         "S3_SECRET_ACCESS_KEY": "s",
         "SITECHECK_JWT_SECRET": "x" * 32,
     }
-    assert Settings.from_env(base).job_stalled_s == 30
-    assert Settings.from_env({**base, "SITECHECK_JOB_STALLED_S": "3"}).job_stalled_s == 3
+    assert Settings.from_env(base).worker.job_stalled_s == 30
+    assert Settings.from_env({**base, "SITECHECK_JOB_STALLED_S": "3"}).worker.job_stalled_s == 3
     for bad in ("2", "3601", "soon"):
         with pytest.raises(ConfigError, match="SITECHECK_JOB_STALLED_S"):
             Settings.from_env({**base, "SITECHECK_JOB_STALLED_S": bad})

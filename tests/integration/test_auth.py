@@ -59,7 +59,7 @@ async def test_wrong_password_and_unknown_login_look_the_same(
 
 async def test_brute_force_is_rate_limited(api: httpx.AsyncClient, world: World) -> None:
     login = world.a.users[Role.FOREMAN].login
-    for _ in range(world.settings.login_max_failures):
+    for _ in range(world.settings.auth.login_max_failures):
         bad = await api.post("/api/auth/login", json={"login": login, "password": "guess-guess"})
         assert bad.status_code == 401
     locked = await api.post("/api/auth/login", json={"login": login, "password": "guess-guess"})
@@ -80,7 +80,7 @@ async def test_expired_and_tampered_tokens_are_refused(
     api: httpx.AsyncClient, world: World
 ) -> None:
     user = world.a.users[Role.ADMIN]
-    secret = world.settings.jwt_secret
+    secret = world.settings.auth.jwt_secret
     now = utcnow()
     expired = jwt.encode(
         {"sub": str(user.id), "iat": now - timedelta(hours=3), "exp": now - timedelta(hours=1)},

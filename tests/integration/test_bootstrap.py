@@ -14,7 +14,10 @@ from api.db.models import Role, User
 
 
 async def test_bootstrap_superadmin_once(settings: Settings, engine: AsyncEngine) -> None:
-    boot = dataclasses.replace(settings, bootstrap_admin=("Root", "root-password-1"))
+    boot = dataclasses.replace(
+        settings,
+        auth=dataclasses.replace(settings.auth, bootstrap_admin=("Root", "root-password-1")),
+    )
     for _ in range(2):
         async with AsyncTestClient(create_app(boot)) as client:
             login = await client.post(
@@ -32,7 +35,10 @@ async def test_bootstrap_superadmin_once(settings: Settings, engine: AsyncEngine
 async def test_no_bootstrap_when_users_exist(
     settings: Settings, engine: AsyncEngine, world: object
 ) -> None:
-    boot = dataclasses.replace(settings, bootstrap_admin=("intruder", "root-password-1"))
+    boot = dataclasses.replace(
+        settings,
+        auth=dataclasses.replace(settings.auth, bootstrap_admin=("intruder", "root-password-1")),
+    )
     async with AsyncTestClient(create_app(boot)) as client:
         login = await client.post(
             "/api/auth/login", json={"login": "intruder", "password": "root-password-1"}

@@ -23,7 +23,7 @@ def _days(n: int) -> str:
 
 
 async def _run_alerts(settings: Settings) -> None:
-    async with job_app_open(settings.database_url):
+    async with job_app_open(settings.db.url):
         await find_task("equipment.due_alerts").defer_async(
             timestamp=int(datetime.now(UTC).timestamp())
         )

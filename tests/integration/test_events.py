@@ -87,7 +87,9 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def worker_settings(settings: Settings) -> Settings:
     # The receiver lives on loopback, which webhooks may reach only when allowed.
-    return dataclasses.replace(settings, webhook_allow_private=True)
+    return dataclasses.replace(
+        settings, webhooks=dataclasses.replace(settings.webhooks, allow_private=True)
+    )
 
 
 @pytest.fixture
@@ -97,7 +99,7 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
 
 
 async def _run_periodic(settings: Settings, task: str, at: datetime) -> None:
-    async with job_app_open(settings.database_url):
+    async with job_app_open(settings.db.url):
         await find_task(task).defer_async(timestamp=int(at.timestamp()))
     await run_until_idle(settings)
 
@@ -324,7 +326,7 @@ async def _one_delivery(
     assert event is not None
     await session.commit()
     if defer:
-        async with job_app_open(settings.database_url):
+        async with job_app_open(settings.db.url):
             assert await defer_pending(session) == 1
     delivery = await session.scalar(select(Delivery.id).where(Delivery.event_id == event.id))
     assert delivery is not None

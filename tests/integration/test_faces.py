@@ -95,7 +95,7 @@ async def test_enrol_then_verify_the_shared_faces(
         assert check.ok, (name, check)
         assert check.reason is None
         assert check.distance is not None
-        assert check.distance <= settings.face_match_threshold, name
+        assert check.distance <= settings.faces.match_threshold, name
         assert {"decode", "detect", "encode", "templates"} <= set(check.timings_ms)
 
     biden = await _verify(engine, settings, worker.id, face_bytes("biden"))
@@ -197,8 +197,8 @@ async def test_templates_are_encrypted_at_rest(
         plausible = np.isfinite(values) & (np.abs(values) > 1e-4) & (np.abs(values) < 1)
         assert plausible.mean() < 0.3
     # With the key it opens to this face; with another key it does not open at all.
-    assert settings.face_key is not None
-    opened = unseal(settings.face_key, row.id, worker.id, raw)
+    assert settings.faces.key is not None
+    opened = unseal(settings.faces.key, row.id, worker.id, raw)
     assert face_distance(opened, [expected]) < 1e-4
     with pytest.raises(TemplateUnreadable):
         unseal(bytes(32), row.id, worker.id, raw)
@@ -225,7 +225,7 @@ async def test_without_a_key_face_work_is_503_not_500(
     api: httpx.AsyncClient, world: World, engine: AsyncEngine, settings: Settings
 ) -> None:
     assert (await _enrol(api, world, face_bytes("obama"))).status_code == 200
-    keyless = dataclasses.replace(settings, face_key=None)
+    keyless = dataclasses.replace(settings, faces=dataclasses.replace(settings.faces, key=None))
     async with async_sessionmaker(engine)() as session:
         with pytest.raises(FaceKeyMissing) as caught:
             await verify_face(session, keyless, world.a.users[R.WORKER].id, face_bytes("obama2"))
@@ -301,11 +301,11 @@ async def test_samples_roll_at_the_limit(
 ) -> None:
     images = [face_bytes("obama"), face_bytes("obama2"), face_bytes("obama3"), selfie("obama2")]
     seen = []
-    for i in range(settings.face_max_samples + 2):
+    for i in range(settings.faces.max_samples + 2):
         response = await _enrol(api, world, images[i % len(images)])
         assert response.status_code == 200, response.text
         seen.append(response.json()["samples"])
-    limit = settings.face_max_samples
+    limit = settings.faces.max_samples
     assert seen == [*range(1, limit + 1), limit, limit]
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM face_templates")) == limit
@@ -456,12 +456,12 @@ async def test_concurrent_enrolments_never_pass_the_limit(
 ) -> None:
     image = selfie("obama2")
     responses = await asyncio.gather(
-        *(_enrol(api, world, image) for _ in range(settings.face_max_samples + 3))
+        *(_enrol(api, world, image) for _ in range(settings.faces.max_samples + 3))
     )
     assert {r.status_code for r in responses} == {200}
     async with engine.connect() as conn:
         assert await conn.scalar(text("SELECT count(*) FROM face_templates")) == (
-            settings.face_max_samples
+            settings.faces.max_samples
         )
 
 

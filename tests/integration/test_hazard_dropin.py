@@ -136,7 +136,8 @@ async def _start_refusal(settings: Settings) -> str:
 
 
 def _dropped(settings: Settings, model: Path, policy: Path) -> Settings:
-    return dataclasses.replace(settings, hazard_model_path=model, hazard_policy_path=policy)
+    hazards = dataclasses.replace(settings.hazards, model_path=model, policy_path=policy)
+    return dataclasses.replace(settings, hazards=hazards)
 
 
 # (model, its policy's classes, the label its bare heads must carry, every label allowed)

@@ -191,7 +191,10 @@ async def test_a_drop_in_models_own_summary_is_served(
     threshold = HazardPolicy.load(policy).classes["Without Helmet"].threshold
     assert threshold is not None
     dropped = dataclasses.replace(
-        settings, hazard_model_path=DEFAULT_MODEL_PATH, hazard_policy_path=policy
+        settings,
+        hazards=dataclasses.replace(
+            settings.hazards, model_path=DEFAULT_MODEL_PATH, policy_path=policy
+        ),
     )
     # Every request looks at the files again, so each rewrite below is seen at once.
     monkeypatch.setattr(quality, "RECHECK_S", 0.0)

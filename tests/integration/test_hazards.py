@@ -262,7 +262,7 @@ async def test_a_photo_never_stays_pending_and_fails_after_n_tries(
     await ObjectStore(settings.s3).delete(key)
     runtime = await _with_runtime(settings)
     try:
-        async with job_app_open(settings.database_url):
+        async with job_app_open(settings.db.url):
             assert await requeue_stale(timestamp=0) == 2
     finally:
         set_job_runtime(None)
@@ -294,7 +294,7 @@ async def test_overdue_fix_raises_one_event(
     assert late.json()["items"][0]["overdue"] is True
     runtime = await _with_runtime(settings)
     try:
-        async with job_app_open(settings.database_url):
+        async with job_app_open(settings.db.url):
             assert await raise_overdue(timestamp=0) == 1
             assert await raise_overdue(timestamp=0) == 0
     finally:

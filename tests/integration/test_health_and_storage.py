@@ -35,7 +35,10 @@ async def test_health_names_the_part_that_is_down(settings: Settings, migrated: 
     assert response.json() == {"status": "degraded", "db": "ok", "storage": "down"}
 
     broken_db = dataclasses.replace(
-        settings, database_url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none"
+        settings,
+        db=dataclasses.replace(
+            settings.db, url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none"
+        ),
     )
     async with AsyncTestClient(create_app(broken_db)) as client:
         response = await client.get("/health")

@@ -23,7 +23,7 @@ async def test_deferred_job_runs_in_the_worker(settings: Settings, engine: Async
     task = find_task("jobs.retry_stalled")
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM procrastinate_jobs"))
-    async with job_app_open(settings.database_url):
+    async with job_app_open(settings.db.url):
         await task.defer_async(timestamp=0)
     assert await _statuses(engine, task.name) == ["todo"]
     await run_until_idle(settings)
@@ -36,7 +36,7 @@ async def test_a_worker_limited_to_queues_leaves_the_others(
     task = find_task("jobs.retry_stalled")  # on the default queue
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM procrastinate_jobs"))
-    async with job_app_open(settings.database_url):
+    async with job_app_open(settings.db.url):
         await task.defer_async(timestamp=0)
     await run_until_idle(settings, queues=["inference"])
     assert await _statuses(engine, task.name) == ["todo"]

@@ -76,7 +76,7 @@ async def test_request_latency_is_labelled_by_route_template(
 async def test_api_metrics_count_waiting_jobs_per_queue(
     api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine
 ) -> None:
-    async with job_app_open(settings.database_url):
+    async with job_app_open(settings.db.url):
         task = find_task("jobs.prune_finished")
         for ts in (1, 2):
             # Due in an hour: it waits (todo) whatever worker runs meanwhile.
@@ -125,8 +125,10 @@ async def test_not_ready_but_alive_when_a_dependency_is_down(
     token = "scrape-" + uuid.uuid4().hex
     broken_db = dataclasses.replace(
         settings,
-        database_url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none",
-        metrics_token=token,
+        db=dataclasses.replace(
+            settings.db, url=f"postgresql+asyncpg://nobody:x@127.0.0.1:{free_port()}/none"
+        ),
+        observability=dataclasses.replace(settings.observability, metrics_token=token),
     )
     async with AsyncTestClient(create_app(broken_db)) as client:
         assert (await client.get("/health/live")).status_code == 200
@@ -175,7 +177,14 @@ async def test_readiness_follows_the_schema_version(
 
 async def test_metrics_token_is_enforced(settings: Settings, migrated: str) -> None:
     token = "scrape-" + uuid.uuid4().hex
-    async with AsyncTestClient(create_app(dataclasses.replace(settings, metrics_token=token))) as c:
+    async with AsyncTestClient(
+        create_app(
+            dataclasses.replace(
+                settings,
+                observability=dataclasses.replace(settings.observability, metrics_token=token),
+            )
+        )
+    ) as c:
         for headers in (
             {},
             {"Authorization": "Bearer wrong-token-123456"},
@@ -200,7 +209,7 @@ async def test_metrics_without_a_token_answer_loopback_only(
     """No SITECHECK_METRICS_TOKEN: the live server on 127.0.0.1 (as `make run`) serves a
     scrape from this host, but not one a proxy relays, and a client that is not on
     loopback (the in-process test client) gets the token's 401."""
-    assert settings.metrics_token is None
+    assert settings.observability.metrics_token is None
     assert (await api.get("/metrics")).status_code == 200
     for header in ("X-Forwarded-For", "X-Real-IP", "Forwarded"):
         relayed = await api.get("/metrics", headers={header: "for=203.0.113.9"})
@@ -250,7 +259,7 @@ async def test_worker_serves_probes_job_durations_queue_depth_and_model_latency(
         assert ready.json()["migrations"] == "ok"
         assert (await worker.get("/nothing")).status_code == 404
 
-        async with job_app_open(settings.database_url):
+        async with job_app_open(settings.db.url):
             task = find_task("jobs.prune_finished")
             await task.configure(schedule_in={"hours": 1}).defer_async(timestamp=7)
         body = (await worker.get("/metrics")).text

@@ -228,7 +228,7 @@ async def test_oversized_body_is_refused_while_reading(
     api: httpx.AsyncClient, world: World, engine: AsyncEngine, settings: Settings
 ) -> None:
     inspection_id = await _inspection(api, world)
-    too_big = b"\xff\xd8\xff" + os.urandom(settings.max_upload_bytes)
+    too_big = b"\xff\xd8\xff" + os.urandom(settings.uploads.max_bytes)
     response = await _upload(api, world, inspection_id, too_big)
     assert response.status_code == 413
     assert response.json()["code"] == "file_too_large"

@@ -73,7 +73,7 @@ async def test_enrolled_worker_inside_the_fence_is_accepted(
         assert body["reasons"] == []
         checks = body["checks"]
         assert checks["face"]["ok"] is True
-        assert checks["face"]["distance"] < settings.face_match_threshold
+        assert checks["face"]["distance"] < settings.faces.match_threshold
         assert checks["geofence"] == {"ok": True, "distance_m": 0.0}
         assert checks["accuracy"]["ok"]
         assert checks["clock"]["ok"]
@@ -92,7 +92,7 @@ async def test_someone_else_is_rejected_with_face_mismatch(
     body = await _punch(api, world, selfie("biden"))
     assert body["status"] == "rejected"
     assert body["reasons"] == ["face_mismatch"]
-    assert body["checks"]["face"]["distance"] > settings.face_match_threshold
+    assert body["checks"]["face"]["distance"] > settings.faces.match_threshold
 
 
 async def test_unusable_selfies_go_to_review(api: httpx.AsyncClient, world: World) -> None:
@@ -562,7 +562,7 @@ async def test_expired_selfies_are_deleted_by_the_periodic_job(
     assert await store.exists(old_key)
     assert await store.exists(fresh_key)
 
-    async with job_app_open(settings.database_url):
+    async with job_app_open(settings.db.url):
         await find_task("attendance.purge_selfies").defer_async(
             timestamp=int(datetime.now(UTC).timestamp())
         )
@@ -582,7 +582,7 @@ async def test_expired_selfies_are_deleted_by_the_periodic_job(
 @pytest.mark.parametrize("days", [0, 1])
 def test_retention_setting_is_validated(settings: Settings, days: int) -> None:
     env = {
-        "DATABASE_URL": settings.database_url,
+        "DATABASE_URL": settings.db.url,
         "S3_ACCESS_KEY_ID": "a",
         "S3_SECRET_ACCESS_KEY": "b",
         "SITECHECK_JWT_SECRET": "x" * 40,
@@ -592,4 +592,4 @@ def test_retention_setting_is_validated(settings: Settings, days: int) -> None:
         with pytest.raises(ConfigError, match="SELFIE_RETENTION_DAYS"):
             Settings.from_env(env)
     else:
-        assert dataclasses.replace(Settings.from_env(env)).selfie_retention_days == 1
+        assert dataclasses.replace(Settings.from_env(env)).attendance.selfie_retention_days == 1

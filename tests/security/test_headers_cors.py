@@ -63,7 +63,7 @@ async def test_api_success_and_error_responses_carry_the_headers(
 
 
 async def test_the_pwa_gets_a_same_origin_policy(api: httpx.AsyncClient, world: World) -> None:
-    pwa_dist = world.settings.pwa_dist
+    pwa_dist = world.settings.web.pwa_dist
     if not (pwa_dist / "index.html").is_file():
         pytest.skip("the PWA is not built (make run builds it)")
     index = await api.get("/")
@@ -202,18 +202,18 @@ def test_cors_origins_parse(settings: Settings) -> None:
     parsed = Settings.from_env(
         {**env, "SITECHECK_CORS_ORIGINS": " https://a.example/ ,http://127.0.0.1:5173,"}
     )
-    assert parsed.cors_origins == ("https://a.example", "http://127.0.0.1:5173")
-    assert Settings.from_env(env).cors_origins == ()
-    assert Settings.from_env(env).hsts is False
-    assert Settings.from_env({**env, "SITECHECK_HSTS": "1"}).hsts is True
+    assert parsed.web.cors_origins == ("https://a.example", "http://127.0.0.1:5173")
+    assert Settings.from_env(env).web.cors_origins == ()
+    assert Settings.from_env(env).web.hsts is False
+    assert Settings.from_env({**env, "SITECHECK_HSTS": "1"}).web.hsts is True
 
 
 def _env_of(settings: Settings) -> dict[str, str]:
     return {
-        "DATABASE_URL": settings.database_url,
+        "DATABASE_URL": settings.db.url,
         "S3_ACCESS_KEY_ID": settings.s3.access_key_id,
         "S3_SECRET_ACCESS_KEY": settings.s3.secret_access_key,
-        "SITECHECK_JWT_SECRET": settings.jwt_secret,
+        "SITECHECK_JWT_SECRET": settings.auth.jwt_secret,
     }
 
 

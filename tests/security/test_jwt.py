@@ -51,7 +51,7 @@ async def _assert_refused(api: httpx.AsyncClient, token: str, why: str) -> None:
 async def test_the_genuine_token_works(api: httpx.AsyncClient, world: World) -> None:
     # The control: everything below differs from this token in one respect only.
     user = world.a.users[Role.WORKER]
-    token = jwt.encode(_claims(str(user.id)), world.settings.jwt_secret, algorithm="HS256")
+    token = jwt.encode(_claims(str(user.id)), world.settings.auth.jwt_secret, algorithm="HS256")
     assert (await _me(api, token)).status_code == 200
 
 
@@ -88,7 +88,7 @@ async def test_other_hmac_algorithms_with_the_right_secret_are_refused(
     """The server pins HS256: a token signed with the real secret under another HMAC is
     still not one it issued."""
     user = world.a.users[Role.ADMIN]
-    token = jwt.encode(_claims(str(user.id)), world.settings.jwt_secret, algorithm=algorithm)
+    token = jwt.encode(_claims(str(user.id)), world.settings.auth.jwt_secret, algorithm=algorithm)
     await _assert_refused(api, token, algorithm)
 
 
@@ -123,7 +123,7 @@ async def test_rs256_tokens_are_refused_whatever_key_they_carry(
 
 async def test_another_secret_and_expiry_are_refused(api: httpx.AsyncClient, world: World) -> None:
     user = world.a.users[Role.ADMIN]
-    secret = world.settings.jwt_secret
+    secret = world.settings.auth.jwt_secret
     now = utcnow()
     cases = {
         "another secret": jwt.encode(_claims(str(user.id)), "x" * 48, algorithm="HS256"),
@@ -157,7 +157,7 @@ async def test_another_secret_and_expiry_are_refused(api: httpx.AsyncClient, wor
 async def test_a_sub_that_is_not_a_uuid_is_refused(
     api: httpx.AsyncClient, world: World, sub: str
 ) -> None:
-    token = jwt.encode(_claims(sub), world.settings.jwt_secret, algorithm="HS256")
+    token = jwt.encode(_claims(sub), world.settings.auth.jwt_secret, algorithm="HS256")
     await _assert_refused(api, token, f"sub={sub[:20]!r}")
 
 
@@ -165,7 +165,9 @@ async def test_a_sub_of_a_user_that_does_not_exist_is_refused(
     api: httpx.AsyncClient, world: World
 ) -> None:
     """A well-signed token for a deleted user (or one never created): no row, no entry."""
-    token = jwt.encode(_claims(str(uuid.uuid4())), world.settings.jwt_secret, algorithm="HS256")
+    token = jwt.encode(
+        _claims(str(uuid.uuid4())), world.settings.auth.jwt_secret, algorithm="HS256"
+    )
     await _assert_refused(api, token, "unknown user")
 
 
@@ -182,7 +184,7 @@ async def test_a_deactivated_company_locks_its_users_out(
         )
     # Another writer than this API process: the principal cache may trust the old row
     # for up to SITECHECK_AUTH_CACHE_S seconds.
-    tries = (world.settings.auth_cache_s + 3) * 2
+    tries = (world.settings.auth.cache_s + 3) * 2
     for _ in range(tries):
         response = await api.get("/api/me", headers=world.headers(worker))
         if response.status_code == 401:

@@ -25,7 +25,7 @@ async def _login(api: httpx.AsyncClient, login: str, password: str, ip: str) -> 
 async def test_one_address_spraying_many_logins_is_locked(
     api: httpx.AsyncClient, world: World
 ) -> None:
-    limit = world.settings.login_max_failures * IP_LIMIT_FACTOR
+    limit = world.settings.auth.login_max_failures * IP_LIMIT_FACTOR
     sprayer = "203.0.113.7"
     # Never more than a few tries per login, so no login lock is what stops it.
     for i in range(limit):
@@ -46,7 +46,7 @@ async def test_one_login_guessed_from_many_addresses_is_locked(
     api: httpx.AsyncClient, world: World
 ) -> None:
     target = world.a.users[Role.MANAGER]
-    for i in range(world.settings.login_max_failures):
+    for i in range(world.settings.auth.login_max_failures):
         response = await _login(api, target.login, f"guess-{i}", f"198.51.100.{i + 1}")
         assert response.status_code == 401
     # A fresh address does not help: the login itself is locked...

@@ -36,7 +36,7 @@ async def test_links_carry_the_configured_lifetime_and_their_signature_binds_it(
         data={"meta": json.dumps({"id": str(uuid.uuid4()), "site_id": str(world.a.site.id)})},
     )
     assert photo.status_code == 201, photo.text
-    ttl = str(world.settings.presign_ttl_s)
+    ttl = str(world.settings.uploads.presign_ttl_s)
     url = photo.json()["url"]
     async with httpx.AsyncClient() as anyone:
         query = _query(url)

@@ -32,7 +32,7 @@ ANSWER_WITHIN_S = 10.0
 
 def _endpoints(world: World) -> list[tuple[str, str, int]]:
     """(method, path, the most bytes the endpoint takes)"""
-    configured = world.settings.max_upload_bytes
+    configured = world.settings.uploads.max_bytes
     admin = world.a.users[Role.ADMIN]
     some = uuid.uuid4()
     return [
@@ -146,7 +146,7 @@ async def test_a_face_sample_over_the_cap_is_refused_without_a_declared_length(
 ) -> None:
     """Chunked, so the guard cannot see a length: the image part itself is held to the
     configured upload cap, like a photo, not to the route's ceiling."""
-    cap = world.settings.max_upload_bytes
+    cap = world.settings.uploads.max_bytes
 
     async def body() -> AsyncIterator[bytes]:
         yield b'--b\r\nContent-Disposition: form-data; name="consent"\r\n\r\ntrue\r\n'
@@ -214,7 +214,7 @@ async def test_an_undeclared_length_stops_at_the_configured_cap(
     """Chunked photo upload (no Content-Length): the photo route's own ceiling is the
     largest cap a deployment may set (200 MB), yet the 413 comes while the body is
     still arriving, once it passes SITECHECK_MAX_UPLOAD_MB, not after all of it."""
-    cap = world.settings.max_upload_bytes
+    cap = world.settings.uploads.max_bytes
     meta = f'{{"id": "{uuid.uuid4()}", "site_id": "{world.a.site.id}"}}'
     first = (
         f'--b\r\nContent-Disposition: form-data; name="meta"\r\n\r\n{meta}\r\n'

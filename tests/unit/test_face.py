@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from api.config import REPO_ROOT, ConfigError, Settings
+from api.config import DEFAULT_FACE_MATCH_THRESHOLD, REPO_ROOT, ConfigError, Settings
 from api.lib.face_templates import SEALED_BYTES, TemplateUnreadable, seal, unseal
 from inference.face import (
     FaceEncoding,
@@ -39,7 +39,7 @@ from tests.face_photos import (
     texture,
 )
 
-THRESHOLD = Settings.face_match_threshold
+THRESHOLD = DEFAULT_FACE_MATCH_THRESHOLD
 
 
 @cache
@@ -261,7 +261,7 @@ KEY = bytes(range(32))
     ids=["hex", "HEX", "base64", "base64url", "padded"],
 )
 def test_face_key_accepts_hex_and_base64(raw: str) -> None:
-    assert Settings.from_env({**BASE, "SITECHECK_FACE_KEY": raw}).face_key == KEY
+    assert Settings.from_env({**BASE, "SITECHECK_FACE_KEY": raw}).faces.key == KEY
 
 
 @pytest.mark.parametrize(
@@ -276,9 +276,9 @@ def test_face_key_must_be_32_bytes(raw: str) -> None:
 
 def test_face_settings_defaults_and_bounds() -> None:
     settings = Settings.from_env(BASE)
-    assert settings.face_key is None
-    assert settings.face_match_threshold == 0.5
-    assert settings.face_max_samples == 5
+    assert settings.faces.key is None
+    assert settings.faces.match_threshold == 0.5
+    assert settings.faces.max_samples == 5
     assert "face_key" not in repr(Settings.from_env({**BASE, "SITECHECK_FACE_KEY": KEY.hex()}))
     for name, value in (
         ("SITECHECK_FACE_MATCH_THRESHOLD", "0.05"),

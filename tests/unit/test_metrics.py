@@ -149,7 +149,9 @@ async def test_the_worker_serves_metrics_without_a_token_only_on_loopback() -> N
         ("0.0.0.0", "t" * 24, {"Authorization": "Bearer " + "t" * 24}, 200),  # noqa: S104
     ):
         settings = dataclasses.replace(
-            base, worker_http_port=free_port(), worker_http_host=host, metrics_token=token
+            base,
+            worker=dataclasses.replace(base.worker, http_port=free_port(), http_host=host),
+            observability=dataclasses.replace(base.observability, metrics_token=token),
         )
         with worker_http_server(settings, runtime=_NoDatabase()) as port:  # type: ignore[arg-type]
             assert port is not None
@@ -248,8 +250,8 @@ def test_request_id_travels_only_from_a_request() -> None:
 
 def test_observability_settings() -> None:
     settings = Settings.from_env(BASE_ENV)
-    assert (settings.worker_http_port, settings.worker_http_host) == (9101, "127.0.0.1")
-    assert settings.metrics_token is None
+    assert (settings.worker.http_port, settings.worker.http_host) == (9101, "127.0.0.1")
+    assert settings.observability.metrics_token is None
     custom = Settings.from_env(
         {
             **BASE_ENV,
@@ -258,8 +260,8 @@ def test_observability_settings() -> None:
             "SITECHECK_METRICS_TOKEN": "m" * 24,
         }
     )
-    assert (custom.worker_http_port, custom.worker_http_host) == (0, "10.1.2.3")
-    assert custom.metrics_token == "m" * 24
+    assert (custom.worker.http_port, custom.worker.http_host) == (0, "10.1.2.3")
+    assert custom.observability.metrics_token == "m" * 24
     assert "m" * 24 not in repr(custom)
     for bad in (
         {"SITECHECK_WORKER_HTTP_PORT": "70000"},
@@ -276,14 +278,15 @@ async def test_worker_http_port_in_use_is_a_clear_error() -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
+        base = Settings.from_env(BASE_ENV)
         settings = dataclasses.replace(
-            Settings.from_env(BASE_ENV), worker_http_port=port, worker_http_host="127.0.0.1"
+            base, worker=dataclasses.replace(base.worker, http_port=port, http_host="127.0.0.1")
         )
         with (
             pytest.raises(WorkerHttpUnavailable, match="SITECHECK_WORKER_HTTP_PORT"),
             worker_http_server(settings, runtime=None),  # type: ignore[arg-type]
         ):
             pass
-    off = dataclasses.replace(settings, worker_http_port=0)
+    off = dataclasses.replace(settings, worker=dataclasses.replace(settings.worker, http_port=0))
     with worker_http_server(off, runtime=None) as bound:  # type: ignore[arg-type]
         assert bound is None

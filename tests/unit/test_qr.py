@@ -211,9 +211,9 @@ _ENV = {
 
 
 def test_public_url_setting() -> None:
-    assert Settings.from_env(_ENV).public_url is None
+    assert Settings.from_env(_ENV).web.public_url is None
     env = {**_ENV, "SITECHECK_PUBLIC_URL": "https://sitecheck.example.cn/app/"}
-    assert Settings.from_env(env).public_url == "https://sitecheck.example.cn/app"
+    assert Settings.from_env(env).web.public_url == "https://sitecheck.example.cn/app"
     for bad in ("sitecheck.example.cn", "ftp://x.cn", "https://x.cn/?a=1", "https://"):
         with pytest.raises(ConfigError, match="SITECHECK_PUBLIC_URL"):
             Settings.from_env({**_ENV, "SITECHECK_PUBLIC_URL": bad})

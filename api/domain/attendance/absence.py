@@ -78,8 +78,8 @@ async def publish_absences(session: AsyncSession, settings: Settings, now: datet
             last_at.astimezone(tz).date() if last_at else None,
             user.created_at.astimezone(tz).date(),
             now.astimezone(tz).date(),
-            settings.working_days,
-            settings.absence_alert_days,
+            settings.attendance.working_days,
+            settings.attendance.absence_alert_days,
         )
         if streak is None:
             continue

@@ -189,7 +189,7 @@ async def _create(
         face_distance=face.distance,
         selfie_key=key,
         selfie_expires_at=(
-            received_at + timedelta(days=settings.selfie_retention_days) if key else None
+            received_at + timedelta(days=settings.attendance.selfie_retention_days) if key else None
         ),
     )
     session.add(punch)

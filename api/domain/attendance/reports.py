@@ -162,7 +162,7 @@ async def daily_board(
     counts = {s.value: 0 for s in DayStatus}
     for person in people:
         summary = summarise_day(
-            by_user.get(person.id, []), shift_start, settings.late_grace_min, day_over
+            by_user.get(person.id, []), shift_start, settings.attendance.late_grace_min, day_over
         )
         counts[summary.status.value] += 1
         rows.append(
@@ -184,8 +184,8 @@ async def daily_board(
         date=day,
         timezone=site.timezone,
         shift_start=site.shift_start,
-        grace_min=settings.late_grace_min,
-        working_day=day.isoweekday() in settings.working_days,
+        grace_min=settings.attendance.late_grace_min,
+        working_day=day.isoweekday() in settings.attendance.working_days,
         counts=counts,
         rows=rows,
     )

@@ -74,7 +74,7 @@ async def deliver(context: JobContext, delivery_id: str) -> str:
     final = context.job is not None and context.job.attempts >= MAX_RETRIES
     try:
         result = await send(
-            hook.url, body, headers, hook.format, allow_private=rt.settings.webhook_allow_private
+            hook.url, body, headers, hook.format, allow_private=rt.settings.webhooks.allow_private
         )
     except DestinationRefused as exc:
         # The tenant sees that it was refused, not what the name resolved to.

@@ -39,7 +39,7 @@ def _audit_view(hook: Webhook) -> dict[str, Any]:
 async def create_webhook(
     session: AsyncSession, actor: Actor, data: WebhookIn, settings: Settings
 ) -> dict[str, Any]:
-    check_url(data.url, allow_private=settings.webhook_allow_private)
+    check_url(data.url, allow_private=settings.webhooks.allow_private)
     hook = Webhook(
         id=data.id or uuid.uuid4(),
         company_id=actor.company_id,

@@ -44,7 +44,7 @@ def _limiter(threads: int) -> anyio.CapacityLimiter:
 
 
 def _threads(settings: Settings) -> int:
-    return settings.hazard_threads or available_cores()
+    return settings.hazards.threads or available_cores()
 
 
 def detector(settings: Settings) -> HazardDetector:

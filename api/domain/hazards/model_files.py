@@ -37,12 +37,12 @@ def evaluation_path(policy: Path) -> Path:
 
 
 def model_files(settings: Settings) -> ModelFiles:
-    if settings.hazard_model_path is None or settings.hazard_policy_path is None:
+    if settings.hazards.model_path is None or settings.hazards.policy_path is None:
         return ModelFiles(
             DEFAULT_MODEL_PATH, DEFAULT_POLICY_PATH, evaluation_path(DEFAULT_POLICY_PATH), True
         )
-    policy = settings.hazard_policy_path
-    return ModelFiles(settings.hazard_model_path, policy, evaluation_path(policy), False)
+    policy = settings.hazards.policy_path
+    return ModelFiles(settings.hazards.model_path, policy, evaluation_path(policy), False)
 
 
 def configured_detector(settings: Settings, *, threads: int | None = None) -> HazardDetector:

@@ -60,7 +60,7 @@ async def _photo_response(
 
 async def _read_photo_form(data: PhotoForm, settings: Settings) -> tuple[PhotoMeta, bytes]:
     meta = parse_meta(data.meta, PhotoMeta)
-    content = await read_upload(data.file, settings.max_upload_bytes)
+    content = await read_upload(data.file, settings.uploads.max_bytes)
     return meta, content
 
 
@@ -195,5 +195,5 @@ class PhotoController(Controller):
     ) -> Redirect:
         photo = await get_visible_photo(db_session, actor, photo_id)
         key = photo.thumb_key if variant == "thumb" else photo.key
-        url = state.store.presigned_get_url(key, expires_s=state.settings.presign_ttl_s)
+        url = state.store.presigned_get_url(key, expires_s=state.settings.uploads.presign_ttl_s)
         return Redirect(url, status_code=307, headers={"Cache-Control": "private, no-store"})

@@ -37,7 +37,7 @@ def provide_reader(request: Request[Any, Any, Any]) -> BatchReader:
     """Batch responses for this request: label links on its address, certificate links
     presigned for the configured lifetime."""
     state = request.app.state
-    return BatchReader(public_base(request), state.store, state.settings.presign_ttl_s)
+    return BatchReader(public_base(request), state.store, state.settings.uploads.presign_ttl_s)
 
 
 async def scan_batch(

@@ -164,7 +164,7 @@ async def _enrol(
     image: bytes,
     version: str,
 ) -> dict[str, Any]:
-    key = require_key(settings.face_key)
+    key = require_key(settings.faces.key)
     try:
         encoding, _ = await encode_photo(image)
     except FaceError as exc:
@@ -174,14 +174,14 @@ async def _enrol(
     await session.execute(select(User.id).where(User.id == user.id).with_for_update())
     existing = await load_templates(session, key, user.id)
     closest = face_distance(encoding.vector, existing) if existing else None
-    if closest is not None and closest > settings.face_match_threshold:
+    if closest is not None and closest > settings.faces.match_threshold:
         raise FaceRefused(
             f"this face does not match the {len(existing)} enrolled sample(s) "
             f"(distance {closest:.2f}); erase the enrolment first to enrol someone else",
             code="face_mismatch",
         )
     replaced: list[uuid.UUID] = []
-    overflow = len(existing) + 1 - settings.face_max_samples
+    overflow = len(existing) + 1 - settings.faces.max_samples
     if overflow > 0:
         oldest = await session.scalars(
             select(FaceTemplate.id)
@@ -287,8 +287,8 @@ async def enrol(
     """Add one sample; with a client `id`, a resend answers like the first time."""
     user = await get_visible_user(session, actor, user_id)
     version = _consent_version(form)
-    image = await _read_image(form, settings.max_upload_bytes)
-    require_key(settings.face_key)
+    image = await _read_image(form, settings.uploads.max_bytes)
+    require_key(settings.faces.key)
 
     async def work() -> dict[str, Any]:
         return await _enrol(session, actor, settings, user, image, version)

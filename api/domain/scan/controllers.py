@@ -47,7 +47,7 @@ class ScanController(Controller):
         self, request: Request[User, Any, Any], data: MultipartBody[DecodeForm]
     ) -> Decoded:
         settings = request.app.state.settings
-        content = await read_upload(data.image, settings.max_upload_bytes, part="image")
+        content = await read_upload(data.image, settings.uploads.max_bytes, part="image")
         return await services.decode(content, settings, provide_actor(request))
 
     @get(

@@ -66,7 +66,7 @@ async def metrics(request: Request[Any, Any, Any], state: State) -> Response[byt
     # is on this host too.
     server = request.scope.get("server")
     allowed = may_scrape(
-        state.settings.metrics_token,
+        state.settings.observability.metrics_token,
         request.headers.get("authorization"),
         peer=request.client.host if request.client else None,
         local=server[0] if server else None,
