@@ -6,7 +6,7 @@ UV ?= uv
 # bootstrap.sh may install uv into the user's own bin (pip --user); find it there too.
 export PATH := $(HOME)/.local/bin:$(PATH)
 
-.PHONY: run test deps pwa check lint typecheck pwa-test pytest clean-test
+.PHONY: run test deps pwa check lint typecheck pwa-test pytest clean-test api-types api-types-check
 
 deps:
 	@bash infra/local/bootstrap.sh
@@ -38,10 +38,19 @@ pwa-test: pwa/node_modules/.package-lock.json
 
 check: lint typecheck
 
+# The PWA's API types (pwa/src/api-schema.d.ts) from the app's OpenAPI document, built
+# without a database (tools/openapi_document.py). Rerun after changing an API schema.
+api-types: deps pwa/node_modules/.package-lock.json
+	cd pwa && UV="$(UV)" npm run --silent api-types
+
+# Fails when the committed types no longer match the document: run `make api-types`.
+api-types-check: deps pwa/node_modules/.package-lock.json
+	cd pwa && UV="$(UV)" npm run --silent api-types -- --check
+
 pytest:
 	$(UV) run pytest
 
-test: deps pwa check pwa-test pytest
+test: deps pwa check api-types-check pwa-test pytest
 
 # Adapt the hazard model to a customer's reviewed photos (tools/README.md): fine-tune, gate
 # against the running model on both labelled sets (exit 3 when worse), promote into PROMOTE.

@@ -4,6 +4,7 @@
 // document or a non-2xx status) or NetworkError (no answer at all), because the
 // field app treats them differently (a network error means "queue and retry").
 
+import type { components, paths } from "./api-schema";
 import { deviceId } from "./device";
 import { getLang } from "./i18n";
 
@@ -128,32 +129,27 @@ function parseRetryAfter(response: Response): number | null {
   return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
+// ---- the API's types, generated from its OpenAPI document (make api-types) ----
+
+/** The API's named schemas: `Schemas["SiteOut"]`. Prefer `Answer`: component names
+ * follow the server's class names (and its module paths where two classes share one). */
+export type Schemas = components["schemas"];
+
+type Json<R> = R extends { content: { "application/json": infer T } } ? T : never;
+type Ok<R> = R extends { 200: infer A } ? Json<A> : R extends { 201: infer A } ? Json<A> : never;
+
+/** What an operation answers on success: `Answer<"/api/sites">` is a page of sites.
+ * Named by path, so it follows the server when a schema is renamed. */
+export type Answer<P extends keyof paths, M extends keyof paths[P] = "get" & keyof paths[P]> =
+  paths[P][M] extends { responses: infer R } ? Ok<R> : never;
+
 // ---- the endpoints this screen set uses (API.md "Auth and people") ------------
 
-export type Role = "superadmin" | "admin" | "manager" | "safety_officer" | "foreman" | "worker";
-
-export interface UserSummary {
-  id: string;
-  name: string;
-  role: Role | string;
-  company_id: string | null;
-}
-
-export interface LoginResponse {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  user: UserSummary;
-}
-
-/** GET /api/me: the user with crew and sites. Only the summary fields are relied on;
- * the company is shown by name when the server includes it. */
-export interface Me extends UserSummary {
-  company?: { id: string; name: string } | null;
-  company_name?: string | null;
-  crew?: { id: string; name: string } | null;
-  sites?: Array<{ id: string; name: string }>;
-}
+export type LoginResponse = Answer<"/api/auth/login", "post">;
+export type UserSummary = LoginResponse["user"];
+export type Role = UserSummary["role"];
+/** GET /api/me: the user with company, crew and sites. */
+export type Me = Answer<"/api/me">;
 
 export function login(loginName: string, password: string): Promise<LoginResponse> {
   return api<LoginResponse>("/api/auth/login", { method: "POST", json: { login: loginName, password } });

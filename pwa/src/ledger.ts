@@ -4,7 +4,7 @@
 // online always asks the server (GET /api/scan/{code}), which knows more (open defect
 // notes, fresh holder) and is the authority on what is allowed.
 
-import { api, fetchMe, type Me } from "./api";
+import { api, fetchMe, type Answer, type Me } from "./api";
 import { cacheGet, cachePut } from "./db";
 import { updateUser, type Session } from "./session";
 
@@ -49,46 +49,16 @@ export function displayCode(code: string): string {
 
 // ---- shapes (API.md "Equipment and materials"; only what the screens use) --------
 
-export interface Equipment {
-  id: string;
-  code: string;
-  site_id: string;
-  site_name: string;
-  name: string;
-  category: string;
-  model: string | null;
-  serial_no: string | null;
-  status: "available" | "checked_out" | "defective" | "retired";
-  holder: { id: string; name: string } | null;
-  certificate: { state: string; expires_on: string | null };
-  next_maintenance: { title: string; due_on: string; days_left: number; overdue: boolean } | null;
-  open_defects: number;
-  is_active: boolean;
-}
+export type Equipment = Answer<"/api/equipment">["items"][number];
+export type Batch = Answer<"/api/materials/batches">["items"][number];
 
-export interface Batch {
-  id: string;
-  code: string;
-  site_id: string;
-  site_name: string;
-  material: string;
-  spec: string | null;
-  batch_no: string;
-  supplier: string;
-  quantity: number;
-  unit: string;
-  certificate: { state: string; expires_on: string | null; url: string | null };
-  received: { accepted: number; rejected: number; receipts: number };
-}
-
+type Scanned = Answer<"/api/scan/{code}">;
+type EquipmentScan = Extract<Scanned, { kind: "equipment" }>;
+/** GET /api/scan/{code}, or the same built offline from the cached ledger, which knows
+ * no defects. */
 export type ScanResult =
-  | { kind: "equipment"; code: string; item: Equipment; flags: string[]; actions: string[]; defects?: Array<{ id: string; note: string | null }> }
-  | { kind: "material_batch"; code: string; item: Batch; flags: string[]; actions: string[] };
-
-interface Page<T> {
-  items: T[];
-  total: number;
-}
+  | (Omit<EquipmentScan, "defects"> & { defects?: EquipmentScan["defects"] })
+  | Extract<Scanned, { kind: "material_batch" }>;
 
 interface Ledger {
   equipment: Equipment[];
@@ -98,6 +68,9 @@ interface Ledger {
 const PAGE = 500;
 // A worker's sites hold hundreds of items, not tens of thousands; stop somewhere sane.
 const MAX_ITEMS = 5000;
+
+/** A page of a list endpoint (every list answers the same page shape). */
+type Page<T> = Omit<Answer<"/api/equipment">, "items"> & { items: T[] };
 
 async function all<T>(path: string, token: string): Promise<T[]> {
   const out: T[] = [];
@@ -181,7 +154,7 @@ export async function rememberScan(userId: string, result: ScanResult): Promise<
 
 // ---- the worker's sites ------------------------------------------------------------
 
-export type SiteBrief = { id: string; name: string; timezone?: string };
+export type SiteBrief = Me["sites"][number];
 
 export async function cacheMe(me: Me): Promise<void> {
   await cachePut(meKey(me.id), me);

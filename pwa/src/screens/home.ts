@@ -167,9 +167,8 @@ function menu(role: string): HTMLElement {
 }
 
 function companyName(user: Session["user"] | Me): string {
-  if (user.company && typeof user.company.name === "string") return user.company.name;
-  if (typeof user.company_name === "string" && user.company_name) return user.company_name;
-  return user.company_id ?? "—";
+  // The session's copy may predate the company (a login answer carries only the summary).
+  return user.company?.name ?? user.company_id ?? "—";
 }
 
 function redirectToLogin(): Screen {

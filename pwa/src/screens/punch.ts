@@ -3,6 +3,7 @@
 // the verdict in plain words. Offline, the punch goes into the outbox with its client
 // id and the time it was taken; the server judges it by that time and place.
 
+import type { Answer } from "../api";
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 import { canvasToJpeg, CameraError, getPosition, grabFrame, PositionError, startCamera, stopCamera, type Position } from "../device-io";
@@ -16,14 +17,10 @@ import { describeError, frame, messageBox, withSession } from "./common";
 // A 640 px selfie is plenty for face matching and small enough for one bar of signal.
 const SELFIE_SIDE = 640;
 
-export interface PunchResult {
-  id: string;
-  kind: "in" | "out";
-  status: "accepted" | "review" | "rejected";
-  reasons: string[];
+/** POST /api/attendance/punches; the schema leaves the checks an open object. */
+export type PunchResult = Omit<Answer<"/api/attendance/punches", "post">, "checks"> & {
   checks?: { geofence?: { ok: boolean; distance_m?: number | null }; accuracy?: { accuracy_m?: number } };
-  age_s?: number;
-}
+};
 
 const REASONS: Record<string, MessageKey> = {
   outside_geofence: "punch.reason.outside_geofence",

@@ -3,53 +3,22 @@
 // a manager or admin also accepts or rejects any punch in review and exports the
 // punches of a date range (GET /api/attendance/export).
 
-import { ApiError } from "../api";
+import { ApiError, type Answer } from "../api";
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
 import { call, callRaw, clockTime, codeLabel, duration, failureText, messageBox, selectedSite, sitePicker, siteScreen, todayIn, type Site } from "./common";
 import { currentRole } from "./routes";
 
-type DayStatus = "present" | "late" | "absent" | "anomaly";
+/** GET /api/attendance/daily. */
+type DailyBoard = Answer<"/api/attendance/daily">;
+type DailyRow = DailyBoard["rows"][number];
+type DayStatus = DailyRow["status"];
 
-interface DailyRow {
-  user_id: string;
-  name: string;
-  crew_id: string | null;
-  status: DayStatus;
-  first_in: string | null;
-  last_out: string | null;
-  worked_minutes: number;
-  late_minutes: number;
-  punches: number;
-  anomalies: string[];
-}
-
-interface DailyBoard {
-  site_id: string;
-  date: string;
-  timezone: string;
-  shift_start: string;
-  grace_min: number;
-  working_day: boolean;
-  counts: Partial<Record<DayStatus, number>>;
-  rows: DailyRow[];
-}
-
-interface Punch {
-  id: string;
-  user_id: string;
-  site_id: string;
-  kind: "in" | "out";
-  status: string;
-  reasons: string[];
+/** The schema leaves a punch's checks an open object; these are the ones read here. */
+type Punch = Omit<Answer<"/api/attendance/punches">["items"][number], "checks"> & {
   checks: { geofence?: { ok?: boolean; distance_m?: number }; accuracy?: { accuracy_m?: number } };
-  captured_at: string;
-  age_s: number;
-  accuracy_m: number;
-  cosigned_by: string | null;
-  selfie_url: string | null;
-}
+};
 
 const COSIGN_REQUIRED = "cosign_required";
 

@@ -3,7 +3,7 @@
 // review or a co-sign must see the current state, not a stale copy), so a failure is
 // shown in place with the server's own words and a retry, never queued.
 
-import { ApiError, NetworkError, apiResponse, type ApiRequest, type ApiResponse } from "../api";
+import { ApiError, NetworkError, apiResponse, type Answer, type ApiRequest, type ApiResponse } from "../api";
 import { h } from "../dom";
 import { getLang, t, type MessageKey } from "../i18n";
 import { navigate, type Screen } from "../router";
@@ -189,29 +189,14 @@ export function siteScreen(
 
 // ---- sites ---------------------------------------------------------------
 
-export interface Site {
-  id: string;
-  name: string;
-  timezone: string;
-  /** GeoJSON Polygon or MultiPolygon, [lon, lat]. */
-  geofence: { type: "Polygon" | "MultiPolygon"; coordinates: unknown };
-  is_active: boolean;
-  area_m2: number;
-  max_accuracy_m: number;
-  shift_start: string;
-}
-
-interface Page<T> {
-  items: T[];
-  total: number;
-}
+export type Site = Answer<"/api/sites/{site_id}">;
 
 let sitesCache: Promise<Site[]> | null = null;
 
 /** The caller's sites (one request per app session; a failed load is retried next time). */
 export function loadSites(signal?: AbortSignal): Promise<Site[]> {
   if (!sitesCache) {
-    sitesCache = call<Page<Site>>("/api/sites?limit=500", signal ? { signal } : {}).then(
+    sitesCache = call<Answer<"/api/sites">>("/api/sites?limit=500", signal ? { signal } : {}).then(
       (page) => page.items,
       (error: unknown) => {
         sitesCache = null;

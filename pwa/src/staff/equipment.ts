@@ -2,25 +2,16 @@
 // soon and inspection certificates expired or expiring, soonest first, as the server
 // orders them.
 
+import type { Answer } from "../api";
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
 import { call, failureText, messageBox, sitePicker, siteScreen, tabs, type Site } from "./common";
 
-type DueStatus = "overdue" | "due" | "expired" | "expiring";
-
-interface DueItem {
-  kind: "maintenance" | "certificate";
-  status: DueStatus;
-  equipment_id: string;
-  code: string;
-  name: string;
-  site_id: string;
-  site_name: string;
-  due_on: string;
-  days_left: number;
-  title: string;
-}
+/** GET /api/equipment/due. */
+type DueList = Answer<"/api/equipment/due">;
+type DueItem = DueList["items"][number];
+type DueStatus = DueItem["status"];
 
 const STATUS: Record<DueStatus, MessageKey> = {
   overdue: "staff.due.overdue",
@@ -56,7 +47,7 @@ function dueView(sites: Site[], signal: AbortSignal): HTMLElement {
     try {
       const query = new URLSearchParams({ within_days: within.value() });
       if (picker.value) query.set("site_id", picker.value);
-      const due = await call<{ items: DueItem[] }>(`/api/equipment/due?${query}`, { signal });
+      const due = await call<DueList>(`/api/equipment/due?${query}`, { signal });
       if (mine !== ticket) return;
       if (due.items.length === 0) list.replaceChildren(h("li", { class: "staff-empty", "data-testid": "due-empty" }, () => t("staff.due.nothing")));
       else list.replaceChildren(...due.items.map(dueRow));

@@ -4,7 +4,7 @@
 // checks the after photo too: 202 while it looks, 409 after_photo_flagged when it
 // still sees the hazard, which the officer may overrule with a note.
 
-import { ApiError } from "../api";
+import { ApiError, type Answer } from "../api";
 import { newId } from "../db";
 import { h } from "../dom";
 import { compressPhoto } from "../photos/compress";
@@ -16,19 +16,8 @@ import { currentRole } from "./routes";
 type FixStatus = "open" | "verifying" | "closed";
 type Filter = "overdue" | FixStatus;
 
-interface Fix {
-  id: string;
-  site_id: string;
-  hazard_id: string;
-  status: FixStatus;
-  assignee_id: string | null;
-  due_at: string;
-  overdue: boolean;
-  note: string | null;
-  close_note: string | null;
-  override: boolean;
-  refused_reason: string | null;
-}
+/** The schema leaves a rectification's status a string; these are the server's. */
+type Fix = Answer<"/api/rectifications">["items"][number] & { status: FixStatus };
 
 const FILTERS: Array<{ value: Filter; label: MessageKey }> = [
   { value: "overdue", label: "staff.fix.overdue" },
@@ -81,7 +70,7 @@ function fixesView(sites: Site[], signal: AbortSignal): HTMLElement {
       if (value === "overdue") query.set("overdue", "true");
       else query.set("status", value);
       if (picker.value) query.set("site_id", picker.value);
-      const page = await call<{ items: Fix[] }>(`/api/rectifications?${query}`, { signal });
+      const page = await call<Omit<Answer<"/api/rectifications">, "items"> & { items: Fix[] }>(`/api/rectifications?${query}`, { signal });
       if (mine !== ticket) return;
       if (page.items.length === 0) {
         list.replaceChildren(h("li", { class: "staff-empty", "data-testid": "fix-empty" }, () => t("staff.none")));
@@ -196,5 +185,5 @@ async function uploadPhoto(file: File, site: Site): Promise<string> {
   const form = new FormData();
   form.append("meta", JSON.stringify({ id, site_id: site.id, captured_at: new Date(file.lastModified || Date.now()).toISOString() }));
   form.append("file", compressed.blob, compressed.via === "original" ? file.name || "after.jpg" : "after.jpg");
-  return (await call<{ id: string }>("/api/photos", { method: "POST", form })).id;
+  return (await call<Answer<"/api/photos", "post">>("/api/photos", { method: "POST", form })).id;
 }

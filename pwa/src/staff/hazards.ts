@@ -4,7 +4,7 @@
 // the list, the model's measured quality (quality.ts), so a reviewer knows how far its
 // flags, and its silence, can be trusted.
 
-import { ApiError } from "../api";
+import { ApiError, type Answer } from "../api";
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 import type { Screen } from "../router";
@@ -15,26 +15,15 @@ import { modelBanner, type ModelReport } from "./quality";
 
 type HazardStatus = "open" | "confirmed" | "dismissed";
 
-interface Hazard {
-  id: string;
-  site_id: string;
+/** A page of the queue, with the model's report (GET /api/hazards). */
+type HazardPage = Omit<Answer<"/api/hazards">, "items"> & { items: Hazard[] };
+
+/** The schema leaves a hazard's status a string and its photo an open object; these
+ * are what the server sends in them. */
+type Hazard = Omit<Answer<"/api/hazards">["items"][number], "status" | "photo"> & {
   status: HazardStatus;
-  model: string;
-  top_score: number;
-  created_at: string;
   photo: PhotoBody;
-  review_note: string | null;
-  rectification_id: string | null;
-}
-
-interface Page<T> {
-  items: T[];
-  total: number;
-}
-
-interface HazardPage extends Page<Hazard> {
-  model?: ModelReport | null;
-}
+};
 
 const PAGE = 20;
 // A fix with no date picked is due in three days, as the server's own default.

@@ -3,6 +3,7 @@
 // sites' daily board, which names every crew member there: those are the people a
 // fix goes to on that site.
 
+import type { Answer } from "../api";
 import { call, todayIn, type Site } from "./common";
 import { currentRole } from "./routes";
 
@@ -32,13 +33,13 @@ export function assignablePeople(site: Site): Promise<Person[]> {
   const role = currentRole();
   if (role === "admin" || role === "manager") {
     return cached("users", async () => {
-      const page = await call<{ items: Array<{ id: string; name: string; role: string; is_active: boolean }> }>("/api/users?limit=500");
+      const page = await call<Answer<"/api/users">>("/api/users?limit=500");
       return page.items.filter((u) => u.is_active).map((u) => ({ id: u.id, name: u.name }));
     });
   }
   return cached(`site:${site.id}`, async () => {
     const query = new URLSearchParams({ site_id: site.id, date: todayIn(site.timezone) });
-    const board = await call<{ rows: Array<{ user_id: string; name: string }> }>(`/api/attendance/daily?${query}`);
+    const board = await call<Answer<"/api/attendance/daily">>(`/api/attendance/daily?${query}`);
     return board.rows.map((r) => ({ id: r.user_id, name: r.name }));
   });
 }

@@ -2,9 +2,11 @@
 // image's pixels (API.md); placed in percentages of the frame, they follow whatever
 // size the photo is shown at, on any screen, with no resize handling.
 
+import type { Answer } from "../api";
 import { h } from "../dom";
 import { t } from "../i18n";
 
+/** One box of the hazard model (API.md); the schema leaves a detection an open object. */
 export interface Detection {
   label: string;
   score: number;
@@ -13,16 +15,12 @@ export interface Detection {
   hazard?: boolean;
 }
 
-export interface PhotoBody {
-  id: string;
-  site_id: string;
-  url: string;
-  thumb_url: string;
-  width: number;
-  height: number;
-  captured_at: string | null;
-  hazard: { status: string; model: string | null; detections: Detection[] };
-}
+type PhotoOut = Answer<"/api/photos/{photo_id}">;
+
+/** What these screens read of a stored photo (PhotoOut, also a hazard's `photo`). */
+export type PhotoBody = Pick<PhotoOut, "id" | "site_id" | "url" | "thumb_url" | "width" | "height" | "captured_at"> & {
+  hazard: Pick<PhotoOut["hazard"], "status" | "model"> & { detections: Detection[] };
+};
 
 export function photoWithBoxes(photo: PhotoBody): HTMLElement {
   const { width, height } = photo;

@@ -4,43 +4,17 @@
 // on their own sites. A model nobody evaluated, or evaluated under other thresholds, says
 // so in plain words rather than showing numbers it never earned.
 
+import type { Answer } from "../api";
 import { h } from "../dom";
 import { t, type MessageKey } from "../i18n";
 
-export interface Rates {
-  precision: number | null;
-  recall: number | null;
-}
-
-export interface EvaluationRun {
-  set: string;
-  photos: number;
-  hazard_photos: number;
-  tiling: { grid: [number, number]; overlap: number; include_whole: boolean } | null;
-  /** Evaluated with the tiling this deployment runs. */
-  current: boolean;
-  threshold: number;
-  head: Rates;
-  photo: Rates;
-  latency_ms_p50: number | null;
-}
-
-export interface LiveCounts {
-  site_id: string | null;
-  confirmed: number;
-  dismissed: number;
-  open: number;
-  precision: number | null;
-}
-
-export interface ModelReport {
-  model: string;
-  file: string;
-  shipped: boolean;
-  classes: Array<{ name: string; role: string; threshold: number | null }>;
-  evaluation: { available: boolean; stale: boolean; reason?: string | null; runs: EvaluationRun[] };
-  live: LiveCounts;
-}
+/** GET /api/hazards/model. */
+export type ModelReport = Answer<"/api/hazards/model">;
+/** One labelled set the model was measured on; `current`: with the tiling this
+ * deployment runs. */
+export type EvaluationRun = ModelReport["evaluation"]["runs"][number];
+export type Rates = EvaluationRun["head"];
+export type LiveCounts = ModelReport["live"];
 
 /** One line of the banner: what it says (in the current language) and its hook. */
 export interface Line {

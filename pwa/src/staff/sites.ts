@@ -9,6 +9,7 @@
 
 import "leaflet/dist/leaflet.css";
 import * as L from "leaflet";
+import type { Answer } from "../api";
 import { h } from "../dom";
 import { t } from "../i18n";
 import type { Screen } from "../router";
@@ -16,10 +17,7 @@ import { call, failureText, messageBox, siteScreen, type Site } from "./common";
 import { liveLine, lineEl, modelBanner, type LiveCounts, type ModelReport } from "./quality";
 
 /** One site of GET /api/hazards/precision: all its hazards, and per model. */
-interface SitePrecision extends Omit<LiveCounts, "site_id"> {
-  site_id: string;
-  models: Array<Omit<LiveCounts, "site_id"> & { model: string }>;
-}
+type SitePrecision = Answer<"/api/hazards/precision">["items"][number];
 
 const TILE_KEY = "sitecheck.tileUrl";
 const OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png";
@@ -75,7 +73,7 @@ export function sitesScreen(): Screen {
 async function loadHazards(signal: AbortSignal): Promise<[ModelReport, SitePrecision[]]> {
   return Promise.all([
     call<ModelReport>("/api/hazards/model", { signal }),
-    call<{ items: SitePrecision[] }>("/api/hazards/precision", { signal }).then((page) => page.items),
+    call<Answer<"/api/hazards/precision">>("/api/hazards/precision", { signal }).then((page) => page.items),
   ]);
 }
 
