@@ -437,3 +437,68 @@ async def test_overdue_fix_closed_with_an_after_photo(
     assert after_photo.json()["hazard"]["status"] == "clear"
     # Compressed on the phone to 1600 px (the server alone would have kept 2048).
     assert max(after_photo.json()["width"], after_photo.json()["height"]) == 1600
+
+
+async def test_an_after_photo_flagged_as_its_own_hazard_asks_for_a_new_one(
+    browser: Browser, live_server: str, api: httpx.AsyncClient, world: World, settings: Settings
+) -> None:
+    """The close is lost to a dropped connection; meanwhile the model flags the uploaded
+    after photo (bare heads), so it is a hazard of its own: the retry is refused
+    (after_photo_is_hazard) and the screen asks for a new photo, in words, instead of
+    sending the same one again (issue 16: a close never erases a hazard)."""
+    officer = world.a.users[Role.SAFETY_OFFICER]
+    photo = await _flagged_photo(api, world, settings)
+    queue = await api.get("/api/hazards?status=open", headers=world.headers(officer))
+    (hazard,) = [h for h in queue.json()["items"] if h["photo"]["id"] == photo["id"]]
+    confirmed = await api.post(
+        f"/api/hazards/{hazard['id']}/review",
+        # Overdue, so it is on the tab the screen opens on.
+        json={
+            "decision": "confirm",
+            "note": "helmets at the gate",
+            "due_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
+        },
+        headers=world.headers(officer),
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    fix_id = confirmed.json()["rectification_id"]
+
+    context = await _phone(browser, live_server)
+    page = await context.new_page()
+    dropped: list[str] = []
+
+    async def drop_first_close(route: Route) -> None:
+        if not dropped:
+            dropped.append(route.request.url)
+            await route.abort("connectionreset")
+        else:
+            await route.continue_()
+
+    try:
+        await _sign_in(page, officer, "/staff/fixes")
+        await page.route(f"**/api/rectifications/{fix_id}/close", drop_first_close)
+        card = page.locator(f'[data-testid="fix-card"][data-fix-id="{fix_id}"]')
+        await card.get_by_test_id("fix-photo").set_input_files(
+            files=FilePayload(name="after.jpg", mimeType="image/jpeg", buffer=BUS.read_bytes())
+        )
+        await card.get_by_test_id("fix-note").fill("helmets issued")
+        await card.get_by_test_id("fix-close").click()
+        await expect(card.get_by_test_id("fix-result")).to_contain_text("No connection")
+        assert dropped
+        await run_until_idle(settings)  # the model flags the uploaded after photo
+        await card.get_by_test_id("fix-close").click()
+        result = card.get_by_test_id("fix-result")
+        await expect(result).to_contain_text("flagged hazard of its own")
+        # The refused photo is dropped: the next press asks for a photo, and what was
+        # typed stays.
+        assert await card.get_by_test_id("fix-photo").evaluate("el => el.files.length") == 0
+        await expect(card.get_by_test_id("fix-note")).to_have_value("helmets issued")
+        await shot(page, "fix-after-photo-refused")
+        await card.get_by_test_id("fix-close").click()
+        await expect(result).to_contain_text("after photo first")
+    finally:
+        await context.close()
+    fixes = await api.get("/api/rectifications?status=open", headers=world.headers(officer))
+    assert fix_id in [f["id"] for f in fixes.json()["items"]]
+    hazards = await api.get("/api/hazards?status=open", headers=world.headers(officer))
+    assert len(hazards.json()["items"]) == 1  # the after photo's own hazard, not erased
