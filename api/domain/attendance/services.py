@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Punch, PunchStatus, Role, Site, User, WorkerDevice
 from api.db.models.base import utcnow
-from api.domain.attendance.checks import COSIGN_REQUIRED, IDENTITY_REASONS, NEW_DEVICE
 from api.domain.attendance.schemas import CosignIn, PunchOut, ReviewDecision, ReviewIn
+from api.domain.attendance.verdicts import COSIGN_REQUIRED, IDENTITY_REASONS, NEW_DEVICE
 from api.domain.attendance.views import punch_out
 from api.lib import audit
 from api.lib.authz import visible_sites, visible_users

@@ -22,13 +22,19 @@ from api.domain.inspections.schemas import (
     PhotoForm,
     PhotoOut,
 )
+from api.domain.photos.services import (
+    Ingested,
+    PhotoMeta,
+    get_visible_photo,
+    ingest_photo,
+    photo_body,
+)
 from api.jobs.queue import defer_after_commit
 from api.lib.authz import allow_tenant_roles, get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import Invalid
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
-from api.lib.photos import Ingested, PhotoMeta, get_visible_photo, ingest_photo, photo_body
 from api.lib.uploads import configured_upload_route, parse_meta, read_upload
 
 UPLOAD_DESCRIPTION = (

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import msgspec
 from litestar.datastructures import UploadFile
 
-from api.lib.openapi_docs import REQUIRED_PART
+from api.server.openapi_docs import REQUIRED_PART
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
@@ -28,8 +28,9 @@ class InspectionIn(msgspec.Struct, forbid_unknown_fields=True):
 
 @dataclass
 class PhotoForm:
-    """A photo upload: the image `file` and a JSON `meta` string (api/lib/photos.PhotoMeta).
-    Both optional here so a missing part gets its own clear 400, not a shape error."""
+    """A photo upload: the image `file` and a JSON `meta` string (PhotoMeta in
+    api/domain/photos/services.py). Both optional here so a missing part gets its own clear
+    400, not a shape error."""
 
     file: UploadFile | None = field(default=None, metadata=REQUIRED_PART)
     meta: str | None = field(default=None, metadata=REQUIRED_PART)
