@@ -36,9 +36,10 @@ from api.domain.faces.controllers import FaceController
 from api.domain.faces.recognition import warm_up_faces
 from api.domain.hazards.controllers import HazardController, RectificationController
 from api.domain.hazards.model_check import check_model_files
-from api.domain.inspections.controllers import InspectionController, PhotoController
+from api.domain.inspections.controllers import InspectionController
 from api.domain.materials.controllers import BatchController
 from api.domain.people.controllers import AuthController, CompanyController, UserController
+from api.domain.photos.controllers import PhotoController
 from api.domain.scan.controllers import ScanController
 from api.domain.sites.controllers import CrewController, ProjectController, SiteController
 from api.domain.system.controllers import HealthController, metrics
