@@ -32,36 +32,37 @@ from api.domain.attendance.controllers import AttendanceController
 from api.domain.audit.controllers import AuditController
 from api.domain.equipment.controllers import EquipmentController
 from api.domain.events.controllers import EventController, WebhookController
+from api.domain.faces.controllers import FaceController
+from api.domain.faces.recognition import warm_up_faces
 from api.domain.hazards.controllers import HazardController, RectificationController
 from api.domain.hazards.model_check import check_model_files
-from api.domain.inspections.controllers import InspectionController, PhotoController
+from api.domain.inspections.controllers import InspectionController
 from api.domain.materials.controllers import BatchController
 from api.domain.people.controllers import AuthController, CompanyController, UserController
-from api.domain.people.face_controllers import FaceController
+from api.domain.photos.controllers import PhotoController
 from api.domain.scan.controllers import ScanController
 from api.domain.sites.controllers import CrewController, ProjectController, SiteController
 from api.domain.system.controllers import HealthController, metrics
 from api.domain.system.pwa import pwa_file, pwa_root
 from api.jobs.queue import JobQueue, job_queue_running
 from api.lib.authz import PUBLIC, role_guard
-from api.lib.bearer import BearerOnlyMiddleware
 from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
-from api.lib.faces import warm_up_faces
-from api.lib.headers import cors_config, security_headers_hook
-from api.lib.json_depth import JsonDepthRequest
-from api.lib.logs import configure_logging, request_context_middleware
-from api.lib.metrics import http_metrics_middleware
-from api.lib.openapi_docs import openapi_doc_plugins
-from api.lib.principals import (
+from api.lib.throttle import LoginThrottler
+from api.lib.uploads import refuse_repeated_parts
+from api.server.bearer import BearerOnlyMiddleware
+from api.server.headers import cors_config, security_headers_hook
+from api.server.json_depth import JsonDepthRequest
+from api.server.logs import configure_logging, request_context_middleware
+from api.server.metrics import http_metrics_middleware
+from api.server.openapi_docs import openapi_doc_plugins
+from api.server.principals import (
     PrincipalCache,
     check_token_current,
     load_active_user,
     watch_sessions,
 )
-from api.lib.query_params import refuse_ambiguous_query_params
-from api.lib.throttle import LoginThrottler
-from api.lib.uploads import refuse_repeated_parts
+from api.server.query_params import refuse_ambiguous_query_params
 from storage.s3 import ObjectStore
 
 API_VERSION = "1.0.0"

@@ -11,7 +11,7 @@ transaction per punch, as the API runs them.
 
 Two face engines run inside that same punch path:
 
-* ours: ``api.lib.faces.verify_face`` (inference/face.py: EXIF orientation, bounded
+* ours: ``api.domain.faces.recognition.verify_face`` (inference/face.py: EXIF orientation, bounded
   decode, 640 px HOG without upsampling, retried with one step when nothing is found);
 * naive: ``face_recognition.load_image_file`` + ``face_recognition.face_encodings`` with
   its defaults on the full image (HOG with one upsampling step, 5-point landmarks, one
@@ -75,11 +75,8 @@ from api.db.migrate import upgrade
 from api.db.models import PunchKind, Role
 from api.domain.attendance import punches
 from api.domain.attendance.schemas import PunchMeta
-from api.domain.people import face_services
-from api.domain.people.face_schemas import FaceEnrolForm
-from api.lib.context import Actor
-from api.lib.face_templates import load_templates
-from api.lib.faces import (
+from api.domain.faces import services as face_services
+from api.domain.faces.recognition import (
     MULTIPLE_FACES,
     NO_FACE,
     FaceCheck,
@@ -87,6 +84,9 @@ from api.lib.faces import (
     verify_face,
     warm_up_faces,
 )
+from api.domain.faces.schemas import FaceEnrolForm
+from api.domain.faces.templates import load_templates
+from api.lib.context import Actor
 from inference.face import face_distance
 from infra.local.embedded import EmbeddedStack
 from storage.images import sniff_format

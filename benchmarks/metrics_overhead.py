@@ -34,7 +34,7 @@ import httpx
 from litestar import Litestar
 
 from api.db.migrate import upgrade
-from api.lib.metrics import HTTP_REQUEST_DURATION, http_metrics_middleware
+from api.server.metrics import HTTP_REQUEST_DURATION, http_metrics_middleware
 from benchmarks.cpu import process_cpu_s
 from infra.local.embedded import EmbeddedStack
 from infra.local.processes import api_command, child_env, free_port, spawn, stop, wait_until_ok

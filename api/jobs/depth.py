@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.jobs.app import job_app
-from api.lib.metrics import JOB_QUEUE_DEPTH
+from api.server.metrics import JOB_QUEUE_DEPTH
 
 log = logging.getLogger(__name__)
 

@@ -19,10 +19,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from api.config import Settings
-from api.domain.system.checks import CHECK_TIMEOUT_S, readiness
+from api.domain.system.health import CHECK_TIMEOUT_S, readiness
 from api.jobs.depth import refresh_queue_depth
 from api.jobs.runtime import JobRuntime
-from api.lib.metrics import FORWARDING_HEADERS, exposition, may_scrape
+from api.server.metrics import FORWARDING_HEADERS, exposition, may_scrape
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from procrastinate.middleware import AsyncCallNext
 from procrastinate.worker import Worker
 
 from api.lib.context import job_var, request_id_var
-from api.lib.metrics import JOB_DURATION
+from api.server.metrics import JOB_DURATION
 
 REQUEST_ID_KWARG = "_request_id"
 

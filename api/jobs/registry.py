@@ -8,7 +8,7 @@ from api.domain.attendance import jobs as attendance_jobs
 from api.domain.equipment import jobs as equipment_jobs
 from api.domain.events import jobs as events_jobs
 from api.domain.hazards import jobs as hazard_jobs
-from api.domain.inspections import jobs as photo_jobs
+from api.domain.photos import jobs as photo_jobs
 from api.jobs import housekeeping
 
 # namespace -> blueprint. Task names become "<namespace>:<task name>".

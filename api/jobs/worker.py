@@ -18,7 +18,7 @@ from api.jobs.housekeeping import stalled_jobs_requeued
 from api.jobs.http import WorkerHttpUnavailable, worker_http_server
 from api.jobs.observe import observe_job
 from api.jobs.runtime import JobRuntime, job_runtime, set_job_runtime
-from api.lib.logs import configure_logging
+from api.server.logs import configure_logging
 
 log = logging.getLogger(__name__)
 

@@ -32,10 +32,10 @@ from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Invalid
-from api.lib.openapi_docs import REQUIRED_PART
 from api.lib.qr import fresh_codes
 from api.lib.spreadsheets import RowError, RowReader, Table, normalise_header, read_table
 from api.lib.uploads import read_upload
+from api.server.openapi_docs import REQUIRED_PART
 
 # Rows per INSERT: big enough to be fast, small enough for a smooth progress bar.
 CHUNK = 500

@@ -26,7 +26,7 @@ from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from api.config import MAX_UPLOAD_MB_LIMIT
 from api.lib.errors import AppError, problem_response
-from api.lib.json_depth import check_json_depth
+from api.server.json_depth import check_json_depth
 
 T = TypeVar("T")
 

@@ -15,7 +15,7 @@ import sys
 
 from api.config import Settings
 from api.db.migrate import upgrade
-from api.lib.logs import configure_logging
+from api.server.logs import configure_logging
 from storage.s3 import ObjectStore
 
 log = logging.getLogger("sitecheck.release")

@@ -967,7 +967,7 @@ export interface components {
       uploaded_by: string;
       /** Format: date-time */
       created_at: string;
-      hazard: components["schemas"]["inspections_schemas_HazardOut"];
+      hazard: components["schemas"]["photos_schemas_HazardOut"];
     };
     /** PlanIn */
     PlanIn: {
@@ -1432,7 +1432,7 @@ export interface components {
       due_at?: string | null;
     };
     /** HazardOut */
-    inspections_schemas_HazardOut: {
+    photos_schemas_HazardOut: {
       status: string;
       model: string | null;
       detections: {

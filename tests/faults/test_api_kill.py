@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Role as R
-from api.domain.inspections.jobs import sweep_orphans_once
+from api.domain.photos.jobs import sweep_orphans_once
 from api.jobs.runtime import JobRuntime, set_job_runtime
 from storage.s3 import ObjectStore
 from tests.factories import World

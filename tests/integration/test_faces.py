@@ -19,14 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from api.config import Settings
 from api.db.models import FaceConsent, FaceTemplate, Role
-from api.lib.face_templates import (
+from api.domain.faces.recognition import FaceCheck, face_limiter, verify_face
+from api.domain.faces.templates import (
     SEALED_BYTES,
     FaceKeyMissing,
     TemplateUnreadable,
     load_templates,
     unseal,
 )
-from api.lib.faces import FaceCheck, face_limiter, verify_face
 from inference.face import encode_face, face_distance, warm_up
 from tests.face_photos import (
     face_bytes,

@@ -21,7 +21,7 @@ from PIL import Image
 from api.config import REPO_ROOT, Settings
 from api.db.models import Role
 from api.db.models.base import utcnow
-from api.domain.hazards.yolo import ExportItem, data_yaml, label_lines
+from api.domain.hazards.dataset_export import ExportItem, data_yaml, label_lines
 from api.jobs.worker import run_until_idle
 from inference.hazard import HazardPolicy, default_detector
 from tests.factories import World

@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from api.config import Settings
 from api.db.models import PendingObject, Photo, Role
 from api.db.models.base import utcnow
-from api.domain.inspections.jobs import sweep_orphans_once
+from api.domain.photos.jobs import sweep_orphans_once
 from api.jobs.runtime import JobRuntime, set_job_runtime
 from infra.local.embedded import EmbeddedStack
 from storage.s3 import ObjectStore

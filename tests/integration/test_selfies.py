@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.config import Settings
 from api.db.models import PendingObject, Punch, Role
 from api.db.models.base import utcnow
-from api.domain.inspections.jobs import sweep_orphans_once
+from api.domain.photos.jobs import sweep_orphans_once
 from api.jobs.runtime import JobRuntime, set_job_runtime
 from api.jobs.worker import run_until_idle
 from storage.s3 import ObjectStore

@@ -10,7 +10,7 @@ import uuid
 import httpx
 
 from api.db.models import Role
-from api.lib.json_depth import MAX_JSON_DEPTH
+from api.server.json_depth import MAX_JSON_DEPTH
 from tests.factories import World
 from tests.integration.test_materials import PDF
 from tests.punching import TINY_JPEG

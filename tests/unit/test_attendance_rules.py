@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from api.db.models import PunchStatus, WebhookFormat
-from api.domain.attendance import checks
+from api.domain.attendance import verdicts
 from api.domain.attendance.absence import absence_streak
-from api.lib.faces import FaceCheck
+from api.domain.faces.recognition import FaceCheck
 from api.lib.webhooks import (
     DestinationRefused,
     EventMessage,
@@ -67,20 +67,20 @@ def test_someone_who_never_punched_counts_from_their_creation() -> None:
 
 
 def test_verdicts_reject_on_contradicting_evidence_and_review_on_doubt() -> None:
-    j = checks.Judgement()
-    checks.judge_accuracy(j, 80, 50)
+    j = verdicts.Judgement()
+    verdicts.judge_accuracy(j, 80, 50)
     doubtful = j.status
-    checks.judge_geofence(j, False, 120.0)
+    verdicts.judge_geofence(j, False, 120.0)
     assert (doubtful, j.status) == (PunchStatus.REVIEW, PunchStatus.REJECTED)
     assert j.reasons == ["gps_inaccurate", "outside_geofence"]
-    clean = checks.Judgement()
-    checks.judge_face(clean, FaceCheck(ok=True, distance=0.33, reason=None))
+    clean = verdicts.Judgement()
+    verdicts.judge_face(clean, FaceCheck(ok=True, distance=0.33, reason=None))
     assert clean.status is PunchStatus.ACCEPTED
 
 
 def test_not_enrolled_means_cosign() -> None:
-    j = checks.Judgement()
-    checks.judge_face(j, FaceCheck(ok=False, distance=None, reason="not_enrolled"))
+    j = verdicts.Judgement()
+    verdicts.judge_face(j, FaceCheck(ok=False, distance=None, reason="not_enrolled"))
     assert (j.status, j.reasons) == (PunchStatus.REVIEW, ["not_enrolled", "cosign_required"])
 
 
@@ -99,8 +99,8 @@ def test_not_enrolled_means_cosign() -> None:
     ],
 )
 def test_implausibly_small_accuracies_are_suspect(accuracy_m: float, reason: str | None) -> None:
-    j = checks.Judgement()
-    checks.judge_accuracy(j, accuracy_m, 50)
+    j = verdicts.Judgement()
+    verdicts.judge_accuracy(j, accuracy_m, 50)
     assert j.reasons == ([reason] if reason else [])
     assert j.checks["accuracy"]["ok"] is (reason is None)
 
@@ -129,8 +129,8 @@ def test_implausibly_small_accuracies_are_suspect(accuracy_m: float, reason: str
 def test_an_unconfirmed_reenrolment_never_accepts(
     face: FaceCheck, status: PunchStatus, reasons: list[str]
 ) -> None:
-    j = checks.Judgement()
-    checks.judge_face(j, face)
+    j = verdicts.Judgement()
+    verdicts.judge_face(j, face)
     assert (j.status, j.reasons) == (status, reasons)
     assert j.checks["face"]["enrolment_verified"] is False
 
@@ -138,27 +138,27 @@ def test_an_unconfirmed_reenrolment_never_accepts(
 @pytest.mark.parametrize(
     ("offset", "reason", "age"),
     [
-        (timedelta(seconds=checks.CLOCK_SKEW_S), None, 0),
-        (timedelta(seconds=checks.CLOCK_SKEW_S + 1), "clock_skew", 0),
+        (timedelta(seconds=verdicts.CLOCK_SKEW_S), None, 0),
+        (timedelta(seconds=verdicts.CLOCK_SKEW_S + 1), "clock_skew", 0),
         (-timedelta(days=3), None, 3 * 86400),
-        (-timedelta(seconds=checks.MAX_OFFLINE_AGE_S + 1), "stale_punch", None),
+        (-timedelta(seconds=verdicts.MAX_OFFLINE_AGE_S + 1), "stale_punch", None),
     ],
 )
 def test_clock_boundaries(offset: timedelta, reason: str | None, age: int | None) -> None:
-    j = checks.Judgement()
-    age_s = checks.judge_clock(j, NOW + offset, NOW)
+    j = verdicts.Judgement()
+    age_s = verdicts.judge_clock(j, NOW + offset, NOW)
     assert j.reasons == ([reason] if reason else [])
     if age is not None:
         assert age_s == age
 
 
 def test_travel_speed_allows_for_both_accuracy_circles() -> None:
-    other = checks.Neighbour("p", NOW, accuracy_m=50, distance_m=120)
+    other = verdicts.Neighbour("p", NOW, accuracy_m=50, distance_m=120)
     # 120 m apart with 50 m + 50 m of uncertainty: 20 m in one second is 72 km/h.
-    assert checks.speed_kmh(50, NOW + timedelta(seconds=1), other) == pytest.approx(72)
+    assert verdicts.speed_kmh(50, NOW + timedelta(seconds=1), other) == pytest.approx(72)
     # Within the circles: no movement at all, even at the same instant.
-    near = checks.Neighbour("p", NOW, accuracy_m=60, distance_m=100)
-    assert checks.speed_kmh(50, NOW, near) == 0
+    near = verdicts.Neighbour("p", NOW, accuracy_m=60, distance_m=100)
+    assert verdicts.speed_kmh(50, NOW, near) == 0
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def _holds_a_time(kind: msgspec.inspect.Type) -> bool:
 
 
 def test_every_request_struct_with_a_time_checks_its_range() -> None:
-    # Request bodies and upload metas refuse unknown fields (api/lib/openapi_docs.py
+    # Request bodies and upload metas refuse unknown fields (api/server/openapi_docs.py
     # documents them closed); a new one with a date or time must check it like the rest.
     unchecked = [
         f"{cls.__module__}.{cls.__name__}"

@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from api.config import DEFAULT_FACE_MATCH_THRESHOLD, REPO_ROOT, ConfigError, Settings
-from api.lib.face_templates import SEALED_BYTES, TemplateUnreadable, seal, unseal
+from api.domain.faces.templates import SEALED_BYTES, TemplateUnreadable, seal, unseal
 from inference.face import (
     FaceEncoding,
     FaceImageInvalid,

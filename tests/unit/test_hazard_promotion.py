@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from api.domain.hazards.yolo import ExportItem, YoloZipWriter
+from api.domain.hazards.dataset_export import ExportItem, YoloZipWriter
 from inference.hazard import DEFAULT_MODEL_PATH, DEFAULT_MODEL_SHA256, DEFAULT_POLICY_PATH
 from inference.hazard.detector import MODELS_DIR, HazardDetector
 from inference.hazard.policy import HazardPolicy, Role, Tiling

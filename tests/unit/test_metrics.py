@@ -20,8 +20,8 @@ from api.jobs.app import job_app
 from api.jobs.http import WorkerHttpUnavailable, worker_http_server
 from api.jobs.observe import REQUEST_ID_KWARG, observe_job, with_request_id
 from api.lib.context import job_var, request_id_var
-from api.lib.logs import JsonFormatter
-from api.lib.metrics import (
+from api.server.logs import JsonFormatter
+from api.server.metrics import (
     http_metrics_middleware,
     may_scrape,
     model_timer,

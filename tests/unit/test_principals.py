@@ -9,7 +9,7 @@ import pytest
 from litestar.security.jwt import Token
 
 from api.db.models import Role, User
-from api.lib.principals import PrincipalCache, TokenRevoked, check_token_current, end_tokens
+from api.server.principals import PrincipalCache, TokenRevoked, check_token_current, end_tokens
 
 
 def _user() -> User:

@@ -2,7 +2,7 @@
 
 Accepts a YOLO-format folder (`data.yaml` plus `images/` and `labels/`, flat or in
 `train/`, `valid/`, `test/` splits as Roboflow writes them) or the zip SiteCheck's review
-export downloads (api/domain/hazards/yolo.py: `images/`, `labels/`, `data.yaml` in the
+export downloads (api/domain/hazards/dataset_export.py: `images/`, `labels/`, `data.yaml` in the
 model's class order). Three things are decided here, each refused loudly rather than
 guessed:
 

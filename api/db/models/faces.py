@@ -1,7 +1,7 @@
 """Face templates (encrypted) and the consent that allows keeping them.
 
 No enrolment photo is ever stored: the photo is read in memory, reduced to a 128-d
-encoding, and dropped. Only the sealed encoding is kept (api/lib/face_templates.py),
+encoding, and dropped. Only the sealed encoding is kept (api/domain/faces/templates.py),
 so erasure is deleting these rows; there is no object in S3 to chase.
 """
 
@@ -77,7 +77,7 @@ class FaceEnrolment(Base):
     the templates and clears `verified_at`, and the row remembers that a face was
     enrolled before. Without it, "erase, then enrol somebody else" (done by the worker
     or their foreman) would arm the face check for a stranger exactly like a first
-    enrolment does (api/domain/people/face_services.py has the rules).
+    enrolment does (api/domain/faces/services.py has the rules).
     """
 
     __tablename__ = "face_enrolments"

@@ -38,7 +38,7 @@ class User(UUIDPrimaryKey, Timestamps, Base):
         ForeignKey("crews.id", ondelete="SET NULL"), index=True
     )
     is_active: Mapped[bool] = mapped_column(default=True)
-    # Tokens carry the version they were issued under (api/lib/principals.py); raising it
+    # Tokens carry the version they were issued under (api/server/principals.py); raising it
     # (a password change, a deactivation, "sign out everywhere") ends every older token.
     token_version: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 

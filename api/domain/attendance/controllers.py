@@ -30,10 +30,10 @@ from api.domain.attendance.schemas import (
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.dates import in_range, instant_query, parse_instant
-from api.lib.openapi_docs import success_media_types
 from api.lib.pagination import PageParams
 from api.lib.spreadsheets import write_csv, write_xlsx
 from api.lib.uploads import parse_meta, upload_route
+from api.server.openapi_docs import success_media_types
 
 _CONTENT_TYPES = {
     # Litestar adds "; charset=utf-8" to text/* itself (naming it here doubled it).

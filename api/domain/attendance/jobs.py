@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from api.db.models import Punch
 from api.domain.attendance.absence import publish_absences
 from api.domain.attendance.selfies import DELETE_TASK
+from api.domain.photos.pending_objects import delete_unreferenced
 from api.jobs.runtime import job_runtime
 from api.lib.events import defer_pending
-from api.lib.pending_objects import delete_unreferenced
 
 log = logging.getLogger(__name__)
 

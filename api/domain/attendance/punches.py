@@ -1,4 +1,4 @@
-"""Recording a punch: read the selfie, judge the punch (checks.py), store it once.
+"""Recording a punch: read the selfie, judge the punch (verdicts.py), store it once.
 
 One client id is one punch: the idempotency key (api/lib/idempotency.py) is taken in
 the request's transaction before any work, so a resend waits for the first arrival
@@ -35,17 +35,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.db.models import Punch, PunchStatus, Site, WorkerDevice
 from api.db.models.base import utcnow
-from api.domain.attendance import checks
+from api.domain.attendance import verdicts
 from api.domain.attendance.schemas import PunchMeta
 from api.domain.attendance.selfies import selfie_key, store_selfie
 from api.domain.attendance.views import punch_out
+from api.domain.faces.recognition import IMAGE_INVALID, NOT_ENROLLED, verify_face
+from api.domain.photos.pending_objects import mark_pending, unmark
 from api.lib import audit
 from api.lib.authz import get_visible_site
 from api.lib.context import Actor
-from api.lib.faces import IMAGE_INVALID, NOT_ENROLLED, verify_face
 from api.lib.geo import check_point, point_geography
 from api.lib.idempotency import Outcome, create_once, fingerprint
-from api.lib.pending_objects import mark_pending, unmark
 from api.lib.uploads import read_upload
 from storage.images import ImageInvalid, sniff_format
 from storage.s3 import ObjectStore
@@ -138,17 +138,17 @@ async def _create(
     user_id = actor.id
     await clock.time("db", lambda: lock_worker(session, user_id))
 
-    j = checks.Judgement()
+    j = verdicts.Judgement()
     inside, distance = await clock.time("geofence", lambda: _geofence(session, site, meta))
-    checks.judge_geofence(j, inside, distance)
-    checks.judge_accuracy(j, meta.accuracy_m, site.max_accuracy_m)
-    age_s = checks.judge_clock(j, meta.captured_at, received_at)
+    verdicts.judge_geofence(j, inside, distance)
+    verdicts.judge_accuracy(j, meta.accuracy_m, site.max_accuracy_m)
+    age_s = verdicts.judge_clock(j, meta.captured_at, received_at)
 
     face = await verify_face(session, settings, user_id, selfie.data)
     clock.timings.update({f"face_{k}": round(v, 2) for k, v in face.timings_ms.items()})
     if face.reason == IMAGE_INVALID:
         raise ImageInvalid("the selfie could not be decoded")
-    checks.judge_face(j, face)
+    verdicts.judge_face(j, face)
 
     punch_id = meta.id
     # Storing runs beside the remaining database checks: they do not depend on it.
@@ -162,12 +162,12 @@ async def _create(
                 lambda: store_selfie(store, settings, user_id, stored_key, selfie.data),
             )
         neighbours = await clock.time("db", lambda: _neighbours(session, user_id, punch_id, meta))
-        checks.judge_travel(j, meta.accuracy_m, meta.captured_at, neighbours)
+        verdicts.judge_travel(j, meta.accuracy_m, meta.captured_at, neighbours)
         known, first = await clock.time(
             "db", lambda: _bind_device(session, actor, meta.device_id, received_at)
         )
-        checks.judge_device(j, meta.device_id, known=known, first=first)
-    checks.judge_site(j, site.is_active)
+        verdicts.judge_device(j, meta.device_id, known=known, first=first)
+    verdicts.judge_site(j, site.is_active)
 
     punch = Punch(
         id=punch_id,
@@ -224,7 +224,7 @@ async def _geofence(session: AsyncSession, site: Site, meta: PunchMeta) -> tuple
 
 async def _neighbours(
     session: AsyncSession, user_id: uuid.UUID, punch_id: uuid.UUID, meta: PunchMeta
-) -> list[checks.Neighbour]:
+) -> list[verdicts.Neighbour]:
     """The worker's punches just before and just after this one in capture time.
     Rejected punches are left out: a buddy punch from elsewhere must not make the
     real worker's punch look like impossible travel."""
@@ -238,7 +238,7 @@ async def _neighbours(
     after = base.where(Punch.captured_at > meta.captured_at).order_by(Punch.captured_at)
     rows = await session.execute(union_all(before.limit(1), after.limit(1)))
     return [
-        checks.Neighbour(
+        verdicts.Neighbour(
             punch_id=str(pid), captured_at=at, accuracy_m=float(acc), distance_m=float(d)
         )
         for pid, at, acc, d in rows

@@ -13,7 +13,7 @@ from litestar.datastructures import UploadFile
 
 from api.db.models import PunchKind, PunchStatus
 from api.lib.dates import TimesInRange
-from api.lib.openapi_docs import REQUIRED_PART
+from api.server.openapi_docs import REQUIRED_PART
 
 DeviceId = Annotated[
     str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")

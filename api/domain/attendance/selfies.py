@@ -4,7 +4,7 @@ Only workers with face consent (enrolled templates) get a selfie kept. What is k
 not the upload: the photo pipeline (storage/images.py, in a killable child process)
 re-encodes it as a bounded JPEG with no metadata at all, so neither the phone's EXIF
 (GPS, camera make and serial, capture software) nor bytes appended after the image
-reach the store. Its key is marked pending (api/lib/pending_objects.py) before it is
+reach the store. Its key is marked pending (api/domain/photos/pending_objects.py) before it is
 written, so a punch whose transaction fails after the write leaves an object the
 sweeper deletes, not one nobody knows about.
 
@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Punch
-from api.lib.pending_objects import mark_pending
-from api.lib.photos import decode_image
+from api.domain.photos.pending_objects import mark_pending
+from api.domain.photos.services import decode_image
 from storage.images import ImageLimits
 from storage.s3 import ObjectStore
 
@@ -38,7 +38,7 @@ SELFIE_LIMITS = ImageLimits(max_side=640, thumb_side=64, quality=80)
 
 
 def selfie_key(company_id: uuid.UUID, punch_id: uuid.UUID) -> str:
-    # The file name is the punch id: api/lib/pending_objects.py finds the punch by it.
+    # The file name is the punch id: api/domain/photos/pending_objects.py finds the punch by it.
     return f"selfies/{company_id}/{punch_id}.jpg"
 
 

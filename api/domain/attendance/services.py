@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Punch, PunchStatus, Role, Site, User, WorkerDevice
 from api.db.models.base import utcnow
-from api.domain.attendance.checks import COSIGN_REQUIRED, IDENTITY_REASONS, NEW_DEVICE
 from api.domain.attendance.schemas import CosignIn, PunchOut, ReviewDecision, ReviewIn
+from api.domain.attendance.verdicts import COSIGN_REQUIRED, IDENTITY_REASONS, NEW_DEVICE
 from api.domain.attendance.views import punch_out
 from api.lib import audit
 from api.lib.authz import visible_sites, visible_users
@@ -98,7 +98,7 @@ async def cosign(
 ) -> PunchOut:
     """The worker's foreman (foremen see only their crews' punches), or a manager or
     admin of the site, vouches in person for who punched. That settles the identity
-    reasons only (checks.IDENTITY_REASONS); a punch with any other reason (stale, GPS,
+    reasons only (verdicts.IDENTITY_REASONS); a punch with any other reason (stale, GPS,
     new device, travel...) stays in review with those, for a manager to decide."""
     punch = await _visible_punch(session, actor, punch_id, lock=True)
     if punch.user_id == actor.id:

@@ -38,13 +38,13 @@ from api.domain.equipment.schemas import (
     EventIn,
     EventOut,
 )
+from api.domain.photos.services import photos_for_attachment
 from api.lib import audit
 from api.lib.authz import get_visible_user
 from api.lib.context import Actor
 from api.lib.dates import certificate_state, client_time, site_today
 from api.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from api.lib.pagination import PageParams
-from api.lib.photos import photos_for_attachment
 
 
 def _event_out(event: EquipmentEvent, photo_ids: list[uuid.UUID]) -> EventOut:

@@ -22,7 +22,7 @@ from api.config import Settings
 from api.db.models import Hazard, Photo, Rectification
 from api.db.models.base import utcnow
 from api.domain.hazards.model_files import configured_detector
-from api.lib.metrics import model_timer
+from api.server.metrics import model_timer
 from inference.hazard.detector import HazardDetector, HazardResult
 from inference.hazard.model import available_cores
 from inference.hazard.policy import Tiling

@@ -21,8 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Hazard, Photo, Site
+from api.domain.hazards.dataset_export import ExportItem, YoloZipWriter, class_names
 from api.domain.hazards.model_files import model_files
-from api.domain.hazards.yolo import ExportItem, YoloZipWriter, class_names
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Invalid
@@ -215,7 +215,7 @@ async def export(
     limit: int,
     settings: Settings,
 ) -> ExportFile:
-    """The newest `limit` reviewed photos as a YOLO zip (see yolo.py for the layout)."""
+    """The newest `limit` reviewed photos as a YOLO zip (see dataset_export.py for the layout)."""
     check_limit(limit)
     if site_id is not None:
         await get_visible_site(session, actor, site_id)

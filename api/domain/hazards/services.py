@@ -14,12 +14,12 @@ from api.config import Settings
 from api.db.models import Hazard, Photo, Rectification, Role, Site, User
 from api.db.models.base import utcnow
 from api.domain.hazards.schemas import CloseIn, Decision, ReviewIn
+from api.domain.photos.services import photo_body, photos_for_attachment
 from api.lib import audit
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Conflict, Forbidden, Invalid, NotFound
 from api.lib.pagination import PageParams, fetch_page
-from api.lib.photos import photo_body, photos_for_attachment
 from storage.s3 import ObjectStore
 
 # A fix with no due date given is due in three days: soon enough to matter on a site,

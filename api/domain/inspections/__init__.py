@@ -1,1 +1,1 @@
-"""Inspections and their photos (the photo piece itself lives in api/lib/photos.py)."""
+"""Inspections and their photos (the photo piece itself lives in api/domain/photos/services.py)."""

@@ -12,13 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.config import Settings
 from api.db.models import Equipment, Inspection, Photo, Role, Site, inspection_photos
 from api.domain.inspections.schemas import InspectionIn
+from api.domain.photos.services import Ingested, PhotoMeta, ingest_photo, photo_body
 from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import IdConflict, Invalid, NotFound
 from api.lib.geo import check_optional_point
 from api.lib.pagination import PageParams, fetch_page
-from api.lib.photos import Ingested, PhotoMeta, ingest_photo, photo_body
 from storage.s3 import ObjectStore
 
 

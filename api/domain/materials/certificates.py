@@ -21,11 +21,11 @@ from api.config import Settings
 from api.db.models.base import utcnow
 from api.domain.materials.schemas import BatchOut
 from api.domain.materials.services import CERTIFIERS, BatchReader, locked_batch
+from api.domain.photos.services import decode_image
 from api.lib import audit
 from api.lib.context import Actor
 from api.lib.dates import in_range
 from api.lib.errors import AppError, Forbidden, Invalid
-from api.lib.photos import decode_image
 from storage.images import ImageInvalid, ImageLimits, ImageTimeout, sniff_format
 from storage.s3 import ObjectStore
 

@@ -14,12 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.db.models import MaterialBatch, MaterialReceipt, material_receipt_photos
 from api.domain.materials.schemas import ReceiptIn, ReceiptOut
 from api.domain.materials.services import locked_batch, visible_batch_id
+from api.domain.photos.services import photos_for_attachment
 from api.lib import audit
 from api.lib.context import Actor
 from api.lib.dates import client_time
 from api.lib.errors import Invalid
 from api.lib.pagination import PageParams
-from api.lib.photos import photos_for_attachment
 
 
 def _receipt_out(receipt: MaterialReceipt, unit: str, photo_ids: list[uuid.UUID]) -> ReceiptOut:

@@ -11,8 +11,8 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from api.lib.dates import TimesInRange
-from api.lib.openapi_docs import REQUIRED_PART
 from api.lib.schemas import PRINTABLE, Name
+from api.server.openapi_docs import REQUIRED_PART
 
 BatchNo = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=PRINTABLE)]
 Unit = Annotated[str, msgspec.Meta(min_length=1, max_length=20, pattern=PRINTABLE)]

@@ -34,8 +34,8 @@ from api.lib.authz import PUBLIC, allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
-from api.lib.principals import TOKEN_VERSION_CLAIM
 from api.lib.throttle import LoginThrottler
+from api.server.principals import TOKEN_VERSION_CLAIM
 
 
 class AuthController(Controller):

@@ -9,7 +9,7 @@ from typing import Annotated
 import msgspec
 
 from api.db.models import Role
-from api.domain.people.face_schemas import FaceSummary
+from api.domain.faces.schemas import FaceSummary
 from api.lib.schemas import Login, LoginAttempt, Name, Password, Phone
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Company, Crew, Role, Site, User
-from api.domain.people.face_schemas import FaceSummary
-from api.domain.people.face_services import face_summaries
+from api.domain.faces.schemas import FaceSummary
+from api.domain.faces.services import face_summaries
 from api.domain.people.schemas import (
     CompanyBrief,
     CompanyIn,
@@ -37,8 +37,8 @@ from api.lib.context import Actor
 from api.lib.errors import BadCredentials, Conflict, Invalid, NotFound
 from api.lib.pagination import PageParams, fetch_page
 from api.lib.passwords import hash_password, verify_password
-from api.lib.principals import end_tokens
 from api.lib.throttle import LoginThrottler
+from api.server.principals import end_tokens
 
 
 def normalise_login(login: str) -> str:

@@ -16,8 +16,8 @@ from api.domain.scan import services
 from api.domain.scan.services import Decoded
 from api.lib.authz import allow_tenant_roles
 from api.lib.deps import provide_actor
-from api.lib.openapi_docs import REQUIRED_PART
 from api.lib.uploads import configured_upload_route, read_upload
+from api.server.openapi_docs import REQUIRED_PART
 
 
 @dataclass

@@ -20,9 +20,9 @@ from api.config import Settings
 from api.domain.equipment.scan import EquipmentScan, scan_equipment
 from api.domain.materials.scan import BatchScan, scan_batch
 from api.domain.materials.services import BatchReader
+from api.domain.photos.services import decode_image
 from api.lib.context import Actor
 from api.lib.errors import NotFound
-from api.lib.photos import decode_image
 from api.lib.qr import code_from_scan, decode_qr_texts
 from storage.images import ImageLimits
 

@@ -13,11 +13,11 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
 
-from api.domain.system.checks import check_storage, ping_database, readiness
+from api.domain.system.health import check_storage, ping_database, readiness
 from api.jobs.depth import refresh_queue_depth
 from api.lib.authz import PUBLIC
 from api.lib.errors import Unauthenticated
-from api.lib.metrics import FORWARDING_HEADERS, exposition, may_scrape
+from api.server.metrics import FORWARDING_HEADERS, exposition, may_scrape
 
 
 class HealthController(Controller):

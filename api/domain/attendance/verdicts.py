@@ -49,7 +49,7 @@ from datetime import datetime
 from typing import Any
 
 from api.db.models import PunchStatus
-from api.lib.faces import (
+from api.domain.faces.recognition import (
     FACE_MISMATCH,
     FACE_REENROLLED,
     MULTIPLE_FACES,

@@ -6,7 +6,7 @@ also let go of its object (a selfie erased with the worker's face): it marks the
 the transaction that forgets it. Either way, whatever mark is left is an object that may
 have no row: `delete_unreferenced` deletes it unless a row refers to the key by then.
 
-Photos (api/lib/photos.py) and punch selfies (api/domain/attendance/selfies.py) both go
+Photos (api/domain/photos/services.py) and punch selfies (api/domain/attendance/selfies.py) both go
 through here; the sweeper (`photos.sweep_orphans`) runs `delete_unreferenced` on marks
 old enough that no upload can still be on its way.
 """

@@ -1,6 +1,6 @@
 """Face enrolment, status and erasure. Services never commit: the request's transaction does.
 
-What is kept: sealed 128-d templates (api/lib/face_templates.py) and the consent record.
+What is kept: sealed 128-d templates (api/domain/faces/templates.py) and the consent record.
 What is not: the enrolment photo, in any form (it is read in memory, encoded, dropped;
 nothing goes to S3), so erasure is deleting the template rows.
 
@@ -14,7 +14,7 @@ Decisions where the contract is silent:
 - DELETE also withdraws the consent in force (the record stays, marked withdrawn): the
   worker punches through the non-face path (foreman co-sign) until they consent again.
   Their kept selfies are deleted too (api/domain/attendance/selfies.py); punches stay.
-- Who confirms a face (api/lib/face_enrolments.py): the first enrolment ever is trusted
+- Who confirms a face (api/domain/faces/enrolments.py): the first enrolment ever is trusted
   as onboarding; after an erasure, an enrolment by the worker or their foreman is kept
   but unverified (punches that match it go to review, `face_reenrolled`) until a
   manager or admin of the worker verifies it or enrols the face themself. Anyone may
@@ -38,14 +38,14 @@ from api.db.models import FaceConsent, FaceEnrolment, FaceTemplate, User
 from api.db.models.base import utcnow
 from api.domain.attendance.punches import lock_worker
 from api.domain.attendance.selfies import release_selfies
-from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus, FaceSummary
+from api.domain.faces.enrolments import confirms_for
+from api.domain.faces.recognition import encode_photo
+from api.domain.faces.schemas import FaceEnrolForm, FaceStatus, FaceSummary
+from api.domain.faces.templates import count_templates, load_templates, require_key, seal
 from api.lib import audit
 from api.lib.authz import get_visible_user
 from api.lib.context import Actor
 from api.lib.errors import Conflict, Forbidden, Invalid
-from api.lib.face_enrolments import confirms_for
-from api.lib.face_templates import count_templates, load_templates, require_key, seal
-from api.lib.faces import encode_photo
 from api.lib.idempotency import create_once
 from api.lib.uploads import read_upload
 from inference.face import MODEL_NAME, FaceError, face_distance

@@ -6,7 +6,7 @@ confirmed as the worker's own: the first enrolment ever, an enrolment made or ve
 by a manager or admin, and samples added to either (they must match it). An enrolment
 made by the worker or their foreman after an earlier one was erased is not confirmed
 until a manager or admin verifies it: otherwise "erase, enrol a friend" would let the
-friend punch for the worker (api/domain/people/face_services.py applies the rules).
+friend punch for the worker (api/domain/faces/services.py applies the rules).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from litestar.config.cors import CORSConfig
 from litestar.types import BeforeMessageSendHookHandler, Message, Scope
 
 from api.config import Settings
-from api.lib.logs import REQUEST_ID_STATE_KEY
+from api.server.logs import REQUEST_ID_STATE_KEY
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),

@@ -7,7 +7,7 @@ photos through this module.
 Order of writes (so a crash at any point loses nothing and leaves nothing for long):
 
 1. the upload is processed (storage/images.py, in a killable child process);
-2. the object keys are marked pending (api/lib/pending_objects.py) and committed;
+2. the object keys are marked pending (api/domain/photos/pending_objects.py) and committed;
 3. the objects are written; keys are the sha256 of the stored bytes, so a resend of
    the same photo writes the same key again instead of a second copy;
 4. the photo row is inserted and the pending marks removed in one transaction.
@@ -33,13 +33,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Photo, Site
+from api.domain.photos.pending_objects import mark_pending, unmark
 from api.lib import audit
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
 from api.lib.dates import TimesInRange, in_range
 from api.lib.errors import IdConflict, Invalid, NotFound
 from api.lib.geo import check_optional_point
-from api.lib.pending_objects import mark_pending, unmark
 from storage.decode_slots import DecodeSlots
 from storage.images import ImageLimits, ProcessedImage, process_image
 from storage.s3 import ObjectStore

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Role
 from api.domain.attendance import selfies as selfie_store
-from api.domain.people import face_services
-from api.domain.people.face_schemas import FaceEnrolForm, FaceStatus
+from api.domain.faces import services as face_services
+from api.domain.faces.schemas import FaceEnrolForm, FaceStatus
 from api.jobs.queue import defer_after_commit
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor

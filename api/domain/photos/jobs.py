@@ -1,5 +1,5 @@
 """Stored-object upkeep: objects whose database row never came (or let go of them) are
-deleted (api/lib/pending_objects.py). Named after photos, the first to need it; punch
+deleted (api/domain/photos/pending_objects.py). Named after photos, the first to need it; punch
 selfies are swept the same way."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from api.db.models import PendingObject
 from api.db.models.base import utcnow
+from api.domain.photos.pending_objects import delete_unreferenced
 from api.jobs.runtime import job_runtime
-from api.lib.pending_objects import delete_unreferenced
 
 log = logging.getLogger(__name__)
 

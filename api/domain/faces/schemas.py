@@ -9,7 +9,7 @@ from datetime import datetime
 import msgspec
 from litestar.datastructures import UploadFile
 
-from api.lib.openapi_docs import REQUIRED_PART
+from api.server.openapi_docs import REQUIRED_PART
 
 
 @dataclass
@@ -29,7 +29,7 @@ class FaceEnrolForm:
 class FaceStatus(msgspec.Struct):
     enrolled: bool
     samples: int
-    # Whether the templates are confirmed as this worker's (api/lib/face_enrolments.py):
+    # Whether the templates are confirmed as this worker's (api/domain/faces/enrolments.py):
     # while false, a matching selfie still sends the punch to review (face_reenrolled).
     verified: bool
     consented_at: datetime | None = None

@@ -1,7 +1,7 @@
 """Face verification for any domain: is the person in this selfie the enrolled worker?
 
 `verify_face` is the one call attendance (punches) makes; enrolment
-(api/domain/people/face_services.py) shares `encode_photo`. dlib runs in worker threads
+(api/domain/faces/services.py) shares `encode_photo`. dlib runs in worker threads
 behind a capacity limiter sized to the cores: the detector and Pillow release the GIL
 and use the cores; the encoder holds it for ~75 ms, which is why the API runs one
 process per core (inference/face.py has the measurements).
@@ -20,9 +20,9 @@ from anyio.lowlevel import RunVar
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.lib.face_enrolments import enrolment_verified
-from api.lib.face_templates import load_templates
-from api.lib.metrics import model_timer
+from api.domain.faces.enrolments import enrolment_verified
+from api.domain.faces.templates import load_templates
+from api.server.metrics import model_timer
 from inference.face import (
     FaceEncoding,
     FaceError,
@@ -42,7 +42,7 @@ MULTIPLE_FACES = "multiple_faces"
 NOT_ENROLLED = "not_enrolled"
 IMAGE_INVALID = "image_invalid"
 # Not a comparison result: the templates compared were enrolled again after an erasure
-# and nobody with the authority to has confirmed them yet (api/lib/face_enrolments.py).
+# and nobody with the authority to has confirmed them yet (api/domain/faces/enrolments.py).
 FACE_REENROLLED = "face_reenrolled"
 
 _REASONS: dict[type[FaceError], str] = {

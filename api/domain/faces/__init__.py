@@ -1,0 +1,1 @@
+"""Faces: consent, enrolment, sealed templates, and the selfie check punches make."""

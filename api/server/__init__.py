@@ -1,0 +1,1 @@
+"""App wiring: authentication, headers, middlewares and the OpenAPI document; no business."""
