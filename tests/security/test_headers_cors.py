@@ -11,8 +11,8 @@ import pytest
 
 from api.config import ConfigError, Settings
 from api.db.models import Role
+from api.domain.labels.drawing import LABEL_CSP
 from api.lib.headers import pwa_csp
-from api.lib.labels import LABEL_CSP
 from tests.factories import World
 from tests.security.conftest import ALLOWED_ORIGIN
 

@@ -34,10 +34,7 @@ from api.domain.equipment.schemas import (
     PlanList,
     PlanOut,
 )
-from api.lib.authz import allow, allow_tenant_roles, get_visible_site
-from api.lib.context import Actor
-from api.lib.idempotency import create_response
-from api.lib.imports import (
+from api.domain.labels.imports import (
     MAX_IMPORT_BYTES,
     ImportForm,
     ImportResult,
@@ -45,9 +42,12 @@ from api.lib.imports import (
     read_import,
     run_import,
 )
-from api.lib.label_responses import label_response, sheet_response, site_labels
+from api.domain.labels.qr import public_base
+from api.domain.labels.responses import label_response, sheet_response, site_labels
+from api.lib.authz import allow, allow_tenant_roles, get_visible_site
+from api.lib.context import Actor
+from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
-from api.lib.qr import public_base
 from api.lib.spreadsheets import write_xlsx
 from api.lib.uploads import upload_route
 

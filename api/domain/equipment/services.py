@@ -26,13 +26,13 @@ from api.domain.equipment.schemas import (
     EquipmentOut,
     EquipmentPatch,
 )
+from api.domain.labels.drawing import Label
+from api.domain.labels.qr import fresh_codes, scan_url
 from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Conflict
-from api.lib.labels import Label
 from api.lib.pagination import PageParams
-from api.lib.qr import fresh_codes, scan_url
 
 
 async def _check_serial_free(

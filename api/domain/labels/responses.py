@@ -14,11 +14,11 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from api.domain.labels.drawing import LABEL_CSP, Label, label_png, label_sheet_html, label_svg
+from api.domain.labels.qr import scan_url
 from api.lib.authz import get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import Invalid
-from api.lib.labels import LABEL_CSP, Label, label_png, label_sheet_html, label_svg
-from api.lib.qr import scan_url
 
 LabelFormat = Literal["svg", "png"]
 # Labels change only when an item is renamed; a reprint minutes later may reuse them.

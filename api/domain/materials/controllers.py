@@ -15,6 +15,16 @@ from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryP
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import MaterialBatch, Role
+from api.domain.labels.imports import (
+    MAX_IMPORT_BYTES,
+    ImportForm,
+    ImportResult,
+    parse_site_id,
+    read_import,
+    run_import,
+)
+from api.domain.labels.qr import public_base
+from api.domain.labels.responses import label_response, sheet_response, site_labels
 from api.domain.materials import certificates, receipts, services
 from api.domain.materials.imports import BATCH_IMPORT
 from api.domain.materials.scan import provide_reader
@@ -31,17 +41,7 @@ from api.domain.materials.services import BatchReader
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.idempotency import create_response
-from api.lib.imports import (
-    MAX_IMPORT_BYTES,
-    ImportForm,
-    ImportResult,
-    parse_site_id,
-    read_import,
-    run_import,
-)
-from api.lib.label_responses import label_response, sheet_response, site_labels
 from api.lib.pagination import PageParams
-from api.lib.qr import public_base
 from api.lib.uploads import read_upload, upload_route
 
 REGISTRARS = (Role.ADMIN, Role.MANAGER)

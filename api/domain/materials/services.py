@@ -18,6 +18,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import MaterialBatch, MaterialReceipt, Role, Site
+from api.domain.labels.drawing import Label
+from api.domain.labels.qr import fresh_codes, scan_url
 from api.domain.materials.schemas import (
     BatchCertificate,
     BatchIn,
@@ -29,9 +31,7 @@ from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.dates import certificate_state, site_today
 from api.lib.errors import Conflict, NotFound
-from api.lib.labels import Label
 from api.lib.pagination import PageParams
-from api.lib.qr import fresh_codes, scan_url
 from storage.s3 import ObjectStore
 
 REGISTRARS = frozenset({Role.ADMIN, Role.MANAGER})
