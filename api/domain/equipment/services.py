@@ -15,7 +15,6 @@ from api.db.models import (
     Site,
 )
 from api.domain.equipment.ledger import (
-    EquipmentNotFound,
     equipment_out,
     item_out,
     ledger_query,
@@ -26,8 +25,7 @@ from api.domain.equipment.schemas import (
     EquipmentOut,
     EquipmentPatch,
 )
-from api.domain.labels.drawing import Label
-from api.domain.labels.qr import fresh_codes, scan_url
+from api.domain.labels.qr import fresh_codes
 from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
@@ -172,20 +170,3 @@ async def patch_equipment(
         after=audit.snapshot(item),
     )
     return await item_out(session, actor, item.id, base)
-
-
-async def item_label(session: AsyncSession, actor: Actor, item_id: uuid.UUID, base: str) -> Label:
-    row = (
-        await session.execute(
-            select(Equipment.code, Equipment.name)
-            .join(Site, Site.id == Equipment.site_id)
-            .where(
-                Equipment.id == item_id,
-                Equipment.company_id == actor.company_id,
-                visible_sites(actor),
-            )
-        )
-    ).first()
-    if row is None:
-        raise EquipmentNotFound()
-    return Label(payload=scan_url(base, row.code), code=row.code, name=row.name)

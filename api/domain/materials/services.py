@@ -18,7 +18,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import MaterialBatch, MaterialReceipt, Role, Site
-from api.domain.labels.drawing import Label
 from api.domain.labels.qr import fresh_codes, scan_url
 from api.domain.materials.schemas import (
     BatchCertificate,
@@ -231,27 +230,6 @@ async def list_batches(
         .offset(page.offset)
     )
     return [reader.out(r._mapping) for r in rows], int(total or 0)
-
-
-async def batch_label(session: AsyncSession, actor: Actor, batch_id: uuid.UUID, base: str) -> Label:
-    row = (
-        await session.execute(
-            select(MaterialBatch.code, MaterialBatch.material, MaterialBatch.batch_no)
-            .join(Site, Site.id == MaterialBatch.site_id)
-            .where(
-                MaterialBatch.id == batch_id,
-                MaterialBatch.company_id == actor.company_id,
-                visible_sites(actor),
-            )
-        )
-    ).first()
-    if row is None:
-        raise BatchNotFound()
-    return _label(base, row.code, row.material, row.batch_no)
-
-
-def _label(base: str, code: str, material: str, batch_no: str) -> Label:
-    return Label(payload=scan_url(base, code), code=code, name=f"{material} · {batch_no}")
 
 
 async def visible_batch_id(session: AsyncSession, actor: Actor, batch_id: uuid.UUID) -> uuid.UUID:
