@@ -79,15 +79,8 @@ async def create_equipment(
         certificate_no=data.certificate_no,
         certificate_expires_on=data.certificate_expires_on,
     )
-    session.add(item)
-    await _flush_or_conflict(session)
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="equipment",
-        entity_id=item.id,
-        after=audit.snapshot(item),
+    await audit.add_and_record(
+        session, actor, item, entity="equipment", flush=lambda: _flush_or_conflict(session)
     )
     out = await item_out(session, actor, item.id, base)
     return msgspec.to_builtins(out)  # type: ignore[no-any-return]

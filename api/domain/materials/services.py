@@ -181,7 +181,13 @@ async def create_batch(
         unit=data.unit,
         certificate_expires_on=data.certificate_expires_on,
     )
-    session.add(batch)
+    await audit.add_and_record(
+        session, actor, batch, entity="material_batch", flush=lambda: _flush_or_taken(session)
+    )
+    return msgspec.to_builtins(await reader.one(session, actor, batch.id))  # type: ignore[no-any-return]
+
+
+async def _flush_or_taken(session: AsyncSession) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -191,15 +197,6 @@ async def create_batch(
                 code="batch_taken",
             ) from exc
         raise
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="material_batch",
-        entity_id=batch.id,
-        after=audit.snapshot(batch),
-    )
-    return msgspec.to_builtins(await reader.one(session, actor, batch.id))  # type: ignore[no-any-return]
 
 
 async def list_batches(
