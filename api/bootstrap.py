@@ -43,15 +43,6 @@ async def bootstrap_superadmin(session: AsyncSession, login: str, password: str)
         password_hash=await anyio.to_thread.run_sync(hash_password, password),
         role=Role.SUPERADMIN,
     )
-    session.add(user)
-    await session.flush()
-    await audit.record(
-        session,
-        None,
-        action="bootstrap",
-        entity="user",
-        entity_id=user.id,
-        after=audit.snapshot(user),
-    )
+    await audit.add_and_record(session, None, user, action="bootstrap", entity="user")
     logger.info("created the bootstrap superadmin", extra={"login": user.login})
     return True

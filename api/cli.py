@@ -3,7 +3,7 @@
     uv run python -m api.cli import-equipment ledger.xlsx --company "Acme Build" --site North
     uv run python -m api.cli import-batches deliveries.csv --company <id> --dry-run
 
-Imports run the same checks as the HTTP import (api/lib/imports.py) as one of the
+Imports run the same checks as the HTTP import (api/domain/labels/imports.py) as one of the
 company's admins (the first one, or `--as LOGIN`), so the audit trail names a person.
 Rows with problems are reported (and written to `--errors-csv` if given); the good rows
 are committed together. Exit status: 0 all rows imported, 1 some rows refused, 2 nothing
@@ -28,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from api.config import Settings
 from api.db.models import Company, Role, Site, User
 from api.domain.equipment.imports import EQUIPMENT_IMPORT
+from api.domain.labels.imports import Importer, ImportResult, run_import
 from api.domain.materials.imports import BATCH_IMPORT
 from api.lib.context import Actor
 from api.lib.errors import AppError
-from api.lib.imports import Importer, ImportResult, run_import
 from api.lib.spreadsheets import read_table
 
 IMPORTERS: dict[str, Importer] = {

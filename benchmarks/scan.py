@@ -56,8 +56,8 @@ from api.db.models import (
     Site,
     User,
 )
+from api.domain.labels.qr import ALPHABET
 from api.lib.geo import geofence_sql
-from api.lib.qr import ALPHABET
 from benchmarks.cpu import process_cpu_s, reaped_children_cpu_s, tree_cpu_s
 from infra.local.embedded import EmbeddedStack
 from infra.local.processes import api_command, child_env, free_port, spawn, stop, wait_until_ok

@@ -7,6 +7,7 @@ when the change it describes was committed.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -78,6 +79,42 @@ async def record(
             request_id=actor.request_id if actor else None,
         )
     )
+
+
+async def add_and_record(
+    session: AsyncSession,
+    actor: Actor | None,
+    row: Base,
+    *,
+    entity: str,
+    action: str = "create",
+    entity_id: object | None = None,
+    extra: dict[str, Any] | None = None,
+    company_id: uuid.UUID | None = None,
+    flush: Callable[[], Awaitable[object]] | None = None,
+) -> None:
+    """Store a new row and record it: add, flush (through `flush` where the caller turns
+    a unique clash into its own error), then the audit entry with the row as it now is
+    (defaults filled in), plus `extra`. The entry names the row itself unless
+    `entity_id` names what the row belongs to."""
+    session.add(row)
+    await (flush() if flush is not None else session.flush())
+    await record(
+        session,
+        actor,
+        action=action,
+        entity=entity,
+        entity_id=entity_id if entity_id is not None else _primary_key(row),
+        after=snapshot(row, extra),
+        company_id=company_id,
+    )
+
+
+def _primary_key(row: Base) -> object:
+    identity = inspect(row).identity
+    if identity is None:
+        raise ValueError(f"{row!r} has no primary key after its flush")
+    return identity[0] if len(identity) == 1 else identity
 
 
 def _company_of(actor: Actor | None) -> uuid.UUID | None:

@@ -159,6 +159,25 @@ export interface paths {
     /** The item's QR label as SVG (50 mm wide) */
     get: operations["ApiEquipmentEquipmentIdLabelSvgLabelSvg"];
   };
+  "/api/materials/batches/import": {
+    /**
+     * Import batches from XLSX/CSV: good rows are registered, bad rows reported
+     * @description Multipart `file` (XLSX or CSV, at most 10 MB / 10,000 rows) and optional `site_id` for rows without a `site` column. Columns: material*, batch_no*, supplier*, quantity*, unit*, spec, certificate_expires_on, site. Valid rows only: every bad row is reported as {row, field, message}, the others are registered together; `?dry_run=true` only checks.
+     */
+    post: operations["ApiMaterialsBatchesImportImportFile"];
+  };
+  "/api/materials/batches/{batch_id}/label.png": {
+    /** The batch's QR label as PNG */
+    get: operations["ApiMaterialsBatchesBatchIdLabelPngLabelPng"];
+  };
+  "/api/materials/batches/labels.html": {
+    /** A print-ready A4 sheet of a site's batch labels (or of the ids given) */
+    get: operations["ApiMaterialsBatchesLabelsHtmlLabelSheet"];
+  };
+  "/api/materials/batches/{batch_id}/label.svg": {
+    /** The batch's QR label as SVG */
+    get: operations["ApiMaterialsBatchesBatchIdLabelSvgLabelSvg"];
+  };
   "/api/materials/batches": {
     /** Batches on the caller's sites, newest first */
     get: operations["ApiMaterialsBatchesListItems"];
@@ -180,25 +199,6 @@ export interface paths {
   "/api/materials/batches/{batch_id}": {
     /** One batch */
     get: operations["ApiMaterialsBatchesBatchIdGetItem"];
-  };
-  "/api/materials/batches/import": {
-    /**
-     * Import batches from XLSX/CSV: good rows are registered, bad rows reported
-     * @description Multipart `file` (XLSX or CSV, at most 10 MB / 10,000 rows) and optional `site_id` for rows without a `site` column. Columns: material*, batch_no*, supplier*, quantity*, unit*, spec, certificate_expires_on, site. Valid rows only: every bad row is reported as {row, field, message}, the others are registered together; `?dry_run=true` only checks.
-     */
-    post: operations["ApiMaterialsBatchesImportImportFile"];
-  };
-  "/api/materials/batches/{batch_id}/label.png": {
-    /** The batch's QR label as PNG */
-    get: operations["ApiMaterialsBatchesBatchIdLabelPngLabelPng"];
-  };
-  "/api/materials/batches/labels.html": {
-    /** A print-ready A4 sheet of a site's batch labels (or of the ids given) */
-    get: operations["ApiMaterialsBatchesLabelsHtmlLabelSheet"];
-  };
-  "/api/materials/batches/{batch_id}/label.svg": {
-    /** The batch's QR label as SVG */
-    get: operations["ApiMaterialsBatchesBatchIdLabelSvgLabelSvg"];
   };
   "/api/materials/batches/{batch_id}/certificate": {
     /**
@@ -4273,6 +4273,253 @@ export interface operations {
       };
     };
   };
+  /**
+   * Import batches from XLSX/CSV: good rows are registered, bad rows reported
+   * @description Multipart `file` (XLSX or CSV, at most 10 MB / 10,000 rows) and optional `site_id` for rows without a `site` column. Columns: material*, batch_no*, supplier*, quantity*, unit*, spec, certificate_expires_on, site. Valid rows only: every bad row is reported as {row, field, message}, the others are registered together; `?dry_run=true` only checks.
+   */
+  ApiMaterialsBatchesImportImportFile: {
+    parameters: {
+      query?: {
+        dry_run?: boolean;
+      };
+    };
+    requestBody: {
+      content: {
+        "multipart/form-data": components["schemas"]["ImportForm"];
+      };
+    };
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+        };
+        content: {
+          "application/json": components["schemas"]["ImportResult"];
+        };
+      };
+      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's role may not do this (forbidden) */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The object does not exist or belongs to another company */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The client id was used for different content, or the state changed (id_conflict) */
+      409: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The upload or body is larger than the server takes */
+      413: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The upload is not a type this endpoint takes */
+      415: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A backing service (database, object store, face key) is unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** The batch's QR label as PNG */
+  ApiMaterialsBatchesBatchIdLabelPngLabelPng: {
+    parameters: {
+      query?: {
+        /** @description pixels per QR module */
+        scale?: number;
+      };
+      path: {
+        batch_id: string;
+      };
+    };
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+        };
+        content: {
+          "image/png": string;
+        };
+      };
+      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's role may not do this (forbidden) */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The object does not exist or belongs to another company */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A backing service (database, object store, face key) is unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** A print-ready A4 sheet of a site's batch labels (or of the ids given) */
+  ApiMaterialsBatchesLabelsHtmlLabelSheet: {
+    parameters: {
+      query: {
+        site_id: string;
+        ids?: string[] | null;
+      };
+    };
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+        };
+        content: {
+          "text/html": string;
+        };
+      };
+      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's role may not do this (forbidden) */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The object does not exist or belongs to another company */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A backing service (database, object store, face key) is unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
+  /** The batch's QR label as SVG */
+  ApiMaterialsBatchesBatchIdLabelSvgLabelSvg: {
+    parameters: {
+      path: {
+        batch_id: string;
+      };
+    };
+    responses: {
+      /** @description Request fulfilled, document follows */
+      200: {
+        headers: {
+        };
+        content: {
+          "image/svg+xml": string;
+        };
+      };
+      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
+      400: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
+      401: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The caller's role may not do this (forbidden) */
+      403: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description The object does not exist or belongs to another company */
+      404: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
+      422: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+      /** @description A backing service (database, object store, face key) is unavailable */
+      503: {
+        content: {
+          "application/problem+json": components["schemas"]["Problem"];
+        };
+      };
+    };
+  };
   /** Batches on the caller's sites, newest first */
   ApiMaterialsBatchesListItems: {
     parameters: {
@@ -4569,253 +4816,6 @@ export interface operations {
         };
         content: {
           "application/json": components["schemas"]["BatchOut"];
-        };
-      };
-      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
-      400: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
-      401: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The caller's role may not do this (forbidden) */
-      403: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The object does not exist or belongs to another company */
-      404: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
-      422: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description A backing service (database, object store, face key) is unavailable */
-      503: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-    };
-  };
-  /**
-   * Import batches from XLSX/CSV: good rows are registered, bad rows reported
-   * @description Multipart `file` (XLSX or CSV, at most 10 MB / 10,000 rows) and optional `site_id` for rows without a `site` column. Columns: material*, batch_no*, supplier*, quantity*, unit*, spec, certificate_expires_on, site. Valid rows only: every bad row is reported as {row, field, message}, the others are registered together; `?dry_run=true` only checks.
-   */
-  ApiMaterialsBatchesImportImportFile: {
-    parameters: {
-      query?: {
-        dry_run?: boolean;
-      };
-    };
-    requestBody: {
-      content: {
-        "multipart/form-data": components["schemas"]["ImportForm"];
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "application/json": components["schemas"]["ImportResult"];
-        };
-      };
-      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
-      400: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
-      401: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The caller's role may not do this (forbidden) */
-      403: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The object does not exist or belongs to another company */
-      404: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The client id was used for different content, or the state changed (id_conflict) */
-      409: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The upload or body is larger than the server takes */
-      413: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The upload is not a type this endpoint takes */
-      415: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
-      422: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description A backing service (database, object store, face key) is unavailable */
-      503: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-    };
-  };
-  /** The batch's QR label as PNG */
-  ApiMaterialsBatchesBatchIdLabelPngLabelPng: {
-    parameters: {
-      query?: {
-        /** @description pixels per QR module */
-        scale?: number;
-      };
-      path: {
-        batch_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "image/png": string;
-        };
-      };
-      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
-      400: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
-      401: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The caller's role may not do this (forbidden) */
-      403: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The object does not exist or belongs to another company */
-      404: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
-      422: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description A backing service (database, object store, face key) is unavailable */
-      503: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-    };
-  };
-  /** A print-ready A4 sheet of a site's batch labels (or of the ids given) */
-  ApiMaterialsBatchesLabelsHtmlLabelSheet: {
-    parameters: {
-      query: {
-        site_id: string;
-        ids?: string[] | null;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "text/html": string;
-        };
-      };
-      /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
-      400: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description No valid token, or a wrong login (not_authenticated, bad_credentials) */
-      401: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The caller's role may not do this (forbidden) */
-      403: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description The object does not exist or belongs to another company */
-      404: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description Well-formed input that breaks a rule (a bad geofence, an unusable image) */
-      422: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-      /** @description A backing service (database, object store, face key) is unavailable */
-      503: {
-        content: {
-          "application/problem+json": components["schemas"]["Problem"];
-        };
-      };
-    };
-  };
-  /** The batch's QR label as SVG */
-  ApiMaterialsBatchesBatchIdLabelSvgLabelSvg: {
-    parameters: {
-      path: {
-        batch_id: string;
-      };
-    };
-    responses: {
-      /** @description Request fulfilled, document follows */
-      200: {
-        headers: {
-        };
-        content: {
-          "image/svg+xml": string;
         };
       };
       /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */

@@ -8,7 +8,7 @@ import { api, fetchMe, type Answer, type Me } from "./api";
 import { cacheGet, cachePut } from "./db";
 import { updateUser, type Session } from "./session";
 
-// ---- codes (the server's api/lib/qr.py rules, so typing forgives the same slips) ----
+// ---- codes (the server's api/domain/labels/qr.py rules, so typing forgives the same slips) ----
 
 const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 const CODE_LENGTH = 10;

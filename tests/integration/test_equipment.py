@@ -15,8 +15,8 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import AuditEntry
+from api.domain.labels.qr import ALPHABET
 from api.lib.dates import site_today
-from api.lib.qr import ALPHABET
 from tests.factories import World
 from tests.integration.test_equipment_helpers import (
     R,

@@ -11,7 +11,7 @@ import pytest
 
 from api.config import ConfigError, Settings
 from api.db.models import Role
-from api.lib.labels import LABEL_CSP
+from api.domain.labels.drawing import LABEL_CSP
 from api.server.headers import pwa_csp
 from tests.factories import World
 from tests.security.conftest import ALLOWED_ORIGIN

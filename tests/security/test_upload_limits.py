@@ -18,8 +18,8 @@ import pytest
 
 from api.db.models import Role
 from api.domain.attendance.punches import SELFIE_MAX_BYTES
+from api.domain.labels.imports import MAX_IMPORT_BYTES
 from api.domain.materials.certificates import MAX_CERTIFICATE_BYTES
-from api.lib.imports import MAX_IMPORT_BYTES
 from api.lib.uploads import MULTIPART_OVERHEAD
 from tests.factories import World
 from tests.punching import TINY_JPEG

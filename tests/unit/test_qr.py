@@ -14,8 +14,8 @@ import zxingcpp
 from PIL import Image, ImageDraw, ImageFilter
 
 from api.config import ConfigError, Settings
-from api.lib.labels import Label, fit_text, label_png, label_sheet_html, label_svg
-from api.lib.qr import (
+from api.domain.labels.drawing import Label, fit_text, label_png, label_sheet_html, label_svg
+from api.domain.labels.qr import (
     ALPHABET,
     code_from_scan,
     decode_qr_texts,

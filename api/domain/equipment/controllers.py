@@ -12,14 +12,15 @@ import uuid
 from typing import Annotated
 
 import anyio.to_thread
-from litestar import Controller, MediaType, Response, get, patch, post
+from litestar import Controller, Response, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Equipment, EquipmentEventKind, Role
 from api.domain.equipment import events, imports, plans, services
+from api.domain.equipment.ledger import EquipmentNotFound
 from api.domain.equipment.schemas import (
     DefectClose,
     DueList,
@@ -34,29 +35,30 @@ from api.domain.equipment.schemas import (
     PlanList,
     PlanOut,
 )
+from api.domain.labels import items
+from api.domain.labels.items import LabelledItem
+from api.domain.labels.qr import public_base
 from api.lib.authz import allow, allow_tenant_roles, get_visible_site
 from api.lib.context import Actor
 from api.lib.idempotency import create_response
-from api.lib.imports import (
-    MAX_IMPORT_BYTES,
-    ImportForm,
-    ImportResult,
-    parse_site_id,
-    read_import,
-    run_import,
-)
-from api.lib.label_responses import label_response, sheet_response, site_labels
 from api.lib.pagination import PageParams
-from api.lib.qr import public_base
 from api.lib.spreadsheets import write_xlsx
-from api.lib.uploads import upload_route
 
 REGISTRARS = (Role.ADMIN, Role.MANAGER)
 PLANNERS_VIEW = (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN)
 EXPORTERS = (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER)
 DEFECT_CLOSERS = (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-ModulePx = Annotated[int, QueryParameter(ge=2, le=40, description="pixels per QR module")]
+LABELS = LabelledItem(
+    model=Equipment,
+    name=Equipment.name,
+    path_param="equipment_id",
+    not_found=EquipmentNotFound,
+    sheet_title="equipment labels",
+    importer=imports.EQUIPMENT_IMPORT,
+    roles=REGISTRARS,
+    sheet_filter=Equipment.is_active.is_(True),
+)
 
 
 class EquipmentController(Controller):
@@ -115,31 +117,10 @@ class EquipmentController(Controller):
     ) -> DueList:
         return await plans.due_list(db_session, actor, site_id, within_days)
 
-    @get(
-        "/labels.html",
-        opt=allow(*REGISTRARS),
-        media_type=MediaType.HTML,
+    label_sheet = items.label_sheet_route(
+        LABELS,
         summary="A print-ready A4 sheet of labels: a site's active items, or the ids given",
     )
-    async def label_sheet(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        base: NamedDependency[str],
-        site_id: FromQuery[uuid.UUID],
-        ids: FromQuery[list[uuid.UUID] | None] = None,
-    ) -> Response[bytes]:
-        labels, site_name = await site_labels(
-            db_session,
-            actor,
-            base,
-            Equipment,
-            Equipment.name,
-            site_id,
-            ids,
-            default_filter=Equipment.is_active.is_(True),
-        )
-        return await sheet_response(labels, f"{site_name}: equipment labels")
 
     @get(
         "/export.xlsx",
@@ -164,10 +145,8 @@ class EquipmentController(Controller):
             headers={"Content-Disposition": 'attachment; filename="equipment.xlsx"'},
         )
 
-    @post(
-        "/import",
-        opt=allow(*REGISTRARS),
-        status_code=200,
+    import_file = items.import_route(
+        LABELS,
         summary="Import items from XLSX/CSV: good rows are registered, bad rows reported",
         description=(
             "Multipart `file` (XLSX or CSV, at most 10 MB / 10,000 rows) and optional "
@@ -177,24 +156,7 @@ class EquipmentController(Controller):
             "others are registered together; `?dry_run=true` only checks. 422 "
             "`import_columns_missing` or `file_invalid` imports nothing."
         ),
-        **upload_route(MAX_IMPORT_BYTES),
     )
-    async def import_file(
-        self,
-        data: MultipartBody[ImportForm],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        dry_run: FromQuery[bool] = False,
-    ) -> ImportResult:
-        table = await read_import(data)
-        return await run_import(
-            db_session,
-            actor,
-            imports.EQUIPMENT_IMPORT,
-            table,
-            default_site_id=parse_site_id(data.site_id),
-            dry_run=dry_run,
-        )
 
     @get("/{equipment_id:uuid}", opt=allow_tenant_roles(), summary="One item")
     async def get_item(
@@ -221,38 +183,10 @@ class EquipmentController(Controller):
     ) -> EquipmentOut:
         return await services.patch_equipment(db_session, actor, equipment_id, data, base)
 
-    @get(
-        "/{equipment_id:uuid}/label.svg",
-        opt=allow(*REGISTRARS),
-        summary="The item's QR label as SVG (50 mm wide)",
-        media_type="image/svg+xml",
+    label_svg = items.label_svg_route(LABELS, summary="The item's QR label as SVG (50 mm wide)")
+    label_png = items.label_png_route(
+        LABELS, summary="The item's QR label as PNG (300 dpi at the default 10 px per module)"
     )
-    async def label_svg(
-        self,
-        equipment_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        base: NamedDependency[str],
-    ) -> Response[bytes]:
-        label = await services.item_label(db_session, actor, equipment_id, base)
-        return await label_response(label, "svg", 10)
-
-    @get(
-        "/{equipment_id:uuid}/label.png",
-        opt=allow(*REGISTRARS),
-        summary="The item's QR label as PNG (300 dpi at the default 10 px per module)",
-        media_type="image/png",
-    )
-    async def label_png(
-        self,
-        equipment_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        base: NamedDependency[str],
-        scale: ModulePx = 10,
-    ) -> Response[bytes]:
-        label = await services.item_label(db_session, actor, equipment_id, base)
-        return await label_response(label, "png", scale)
 
     @post(
         "/{equipment_id:uuid}/events",

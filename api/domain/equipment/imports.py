@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Equipment
 from api.domain.equipment.ledger import equipment_out, ledger_query
+from api.domain.labels.imports import Importer, header_map
 from api.lib.context import Actor
-from api.lib.imports import Importer, header_map
 from api.lib.spreadsheets import RowReader
 
 COLUMNS = header_map(

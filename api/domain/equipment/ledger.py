@@ -32,11 +32,11 @@ from api.domain.equipment.schemas import (
     Holder,
     NextMaintenance,
 )
+from api.domain.labels.qr import scan_url
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
 from api.lib.dates import certificate_state, site_today
 from api.lib.errors import NotFound
-from api.lib.qr import scan_url
 
 INSPECTORS = frozenset({Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER})
 # Who records maintenance: the people who organise it on site.

@@ -83,16 +83,7 @@ async def create_plan(
         every_days=data.every_days,
         next_due_on=next_due,
     )
-    session.add(plan)
-    await session.flush()
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="maintenance_plan",
-        entity_id=plan.id,
-        after=audit.snapshot(plan),
-    )
+    await audit.add_and_record(session, actor, plan, entity="maintenance_plan")
     return msgspec.to_builtins(_plan_out(plan))  # type: ignore[no-any-return]
 
 

@@ -15,7 +15,6 @@ from api.db.models import (
     Site,
 )
 from api.domain.equipment.ledger import (
-    EquipmentNotFound,
     equipment_out,
     item_out,
     ledger_query,
@@ -26,13 +25,12 @@ from api.domain.equipment.schemas import (
     EquipmentOut,
     EquipmentPatch,
 )
+from api.domain.labels.qr import fresh_codes
 from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Conflict
-from api.lib.labels import Label
 from api.lib.pagination import PageParams
-from api.lib.qr import fresh_codes, scan_url
 
 
 async def _check_serial_free(
@@ -81,15 +79,8 @@ async def create_equipment(
         certificate_no=data.certificate_no,
         certificate_expires_on=data.certificate_expires_on,
     )
-    session.add(item)
-    await _flush_or_conflict(session)
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="equipment",
-        entity_id=item.id,
-        after=audit.snapshot(item),
+    await audit.add_and_record(
+        session, actor, item, entity="equipment", flush=lambda: _flush_or_conflict(session)
     )
     out = await item_out(session, actor, item.id, base)
     return msgspec.to_builtins(out)  # type: ignore[no-any-return]
@@ -172,20 +163,3 @@ async def patch_equipment(
         after=audit.snapshot(item),
     )
     return await item_out(session, actor, item.id, base)
-
-
-async def item_label(session: AsyncSession, actor: Actor, item_id: uuid.UUID, base: str) -> Label:
-    row = (
-        await session.execute(
-            select(Equipment.code, Equipment.name)
-            .join(Site, Site.id == Equipment.site_id)
-            .where(
-                Equipment.id == item_id,
-                Equipment.company_id == actor.company_id,
-                visible_sites(actor),
-            )
-        )
-    ).first()
-    if row is None:
-        raise EquipmentNotFound()
-    return Label(payload=scan_url(base, row.code), code=row.code, name=row.name)

@@ -31,9 +31,13 @@ def webhook_out(hook: Webhook) -> WebhookOut:
     )
 
 
-def _audit_view(hook: Webhook) -> dict[str, Any]:
+def _redacted(hook: Webhook) -> dict[str, Any]:
     # The robot key in the URL and the HMAC secret never enter the audit trail.
-    return audit.snapshot(hook, {"url": redact_url(hook.url), "secret": hook.secret is not None})
+    return {"url": redact_url(hook.url), "secret": hook.secret is not None}
+
+
+def _audit_view(hook: Webhook) -> dict[str, Any]:
+    return audit.snapshot(hook, _redacted(hook))
 
 
 async def create_webhook(
@@ -49,16 +53,7 @@ async def create_webhook(
         secret=data.secret,
         created_by=actor.id,
     )
-    session.add(hook)
-    await session.flush()
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="webhook",
-        entity_id=hook.id,
-        after=_audit_view(hook),
-    )
+    await audit.add_and_record(session, actor, hook, entity="webhook", extra=_redacted(hook))
     return msgspec.to_builtins(webhook_out(hook))  # type: ignore[no-any-return]
 
 

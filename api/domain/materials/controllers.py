@@ -6,15 +6,18 @@ deliveries and sees the batches."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar import Controller, Request, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import MaterialBatch, Role
+from api.domain.labels import items
+from api.domain.labels.items import LabelledItem
+from api.domain.labels.qr import public_base
 from api.domain.materials import certificates, receipts, services
 from api.domain.materials.imports import BATCH_IMPORT
 from api.domain.materials.scan import provide_reader
@@ -31,22 +34,20 @@ from api.domain.materials.services import BatchReader
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.idempotency import create_response
-from api.lib.imports import (
-    MAX_IMPORT_BYTES,
-    ImportForm,
-    ImportResult,
-    parse_site_id,
-    read_import,
-    run_import,
-)
-from api.lib.label_responses import label_response, sheet_response, site_labels
 from api.lib.pagination import PageParams
-from api.lib.qr import public_base
 from api.lib.uploads import read_upload, upload_route
 
 REGISTRARS = (Role.ADMIN, Role.MANAGER)
 CERTIFIERS = (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN)
-ModulePx = Annotated[int, QueryParameter(ge=2, le=40, description="pixels per QR module")]
+LABELS = LabelledItem(
+    model=MaterialBatch,
+    name=MaterialBatch.material + " · " + MaterialBatch.batch_no,
+    path_param="batch_id",
+    not_found=services.BatchNotFound,
+    sheet_title="material labels",
+    importer=BATCH_IMPORT,
+    roles=REGISTRARS,
+)
 
 
 class BatchController(Controller):
@@ -95,30 +96,11 @@ class BatchController(Controller):
         )
         return BatchPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
-    @get(
-        "/labels.html",
-        opt=allow(*REGISTRARS),
-        media_type=MediaType.HTML,
-        summary="A print-ready A4 sheet of a site's batch labels (or of the ids given)",
+    label_sheet = items.label_sheet_route(
+        LABELS, summary="A print-ready A4 sheet of a site's batch labels (or of the ids given)"
     )
-    async def label_sheet(
-        self,
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        base: NamedDependency[str],
-        site_id: FromQuery[uuid.UUID],
-        ids: FromQuery[list[uuid.UUID] | None] = None,
-    ) -> Response[bytes]:
-        name = MaterialBatch.material + " · " + MaterialBatch.batch_no
-        labels, site_name = await site_labels(
-            db_session, actor, base, MaterialBatch, name, site_id, ids
-        )
-        return await sheet_response(labels, f"{site_name}: material labels")
-
-    @post(
-        "/import",
-        opt=allow(*REGISTRARS),
-        status_code=200,
+    import_file = items.import_route(
+        LABELS,
         summary="Import batches from XLSX/CSV: good rows are registered, bad rows reported",
         description=(
             "Multipart `file` (XLSX or CSV, at most 10 MB / 10,000 rows) and optional "
@@ -127,24 +109,7 @@ class BatchController(Controller):
             "only: every bad row is reported as {row, field, message}, the others are "
             "registered together; `?dry_run=true` only checks."
         ),
-        **upload_route(MAX_IMPORT_BYTES),
     )
-    async def import_file(
-        self,
-        data: MultipartBody[ImportForm],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        dry_run: FromQuery[bool] = False,
-    ) -> ImportResult:
-        table = await read_import(data)
-        return await run_import(
-            db_session,
-            actor,
-            BATCH_IMPORT,
-            table,
-            default_site_id=parse_site_id(data.site_id),
-            dry_run=dry_run,
-        )
 
     @get("/{batch_id:uuid}", opt=allow_tenant_roles(), summary="One batch")
     async def get_item(
@@ -222,35 +187,5 @@ class BatchController(Controller):
         items, total = await receipts.list_receipts(db_session, actor, batch_id, page)
         return ReceiptPage(items=items, total=total, limit=page.limit, offset=page.offset)
 
-    @get(
-        "/{batch_id:uuid}/label.svg",
-        opt=allow(*REGISTRARS),
-        summary="The batch's QR label as SVG",
-        media_type="image/svg+xml",
-    )
-    async def label_svg(
-        self,
-        batch_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        base: NamedDependency[str],
-    ) -> Response[bytes]:
-        label = await services.batch_label(db_session, actor, batch_id, base)
-        return await label_response(label, "svg", 10)
-
-    @get(
-        "/{batch_id:uuid}/label.png",
-        opt=allow(*REGISTRARS),
-        summary="The batch's QR label as PNG",
-        media_type="image/png",
-    )
-    async def label_png(
-        self,
-        batch_id: FromPath[uuid.UUID],
-        db_session: NamedDependency[AsyncSession],
-        actor: NamedDependency[Actor],
-        base: NamedDependency[str],
-        scale: ModulePx = 10,
-    ) -> Response[bytes]:
-        label = await services.batch_label(db_session, actor, batch_id, base)
-        return await label_response(label, "png", scale)
+    label_svg = items.label_svg_route(LABELS, summary="The batch's QR label as SVG")
+    label_png = items.label_png_route(LABELS, summary="The batch's QR label as PNG")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from api.db.models import MaterialBatch
-from api.lib.imports import Importer, header_map
+from api.domain.labels.imports import Importer, header_map
 from api.lib.spreadsheets import RowReader
 
 COLUMNS = header_map(

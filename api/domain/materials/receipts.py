@@ -56,9 +56,17 @@ async def create_receipt(
         received_by=actor.id,
         received_at=client_time(data.received_at, "received_at"),
     )
-    session.add(receipt)
-    await session.flush()
     photos = await photos_for_attachment(session, actor, data.photo_ids, batch.site_id)
+    photo_ids = [p.id for p in photos]
+    await audit.add_and_record(
+        session,
+        actor,
+        receipt,
+        action="receive",
+        entity="material_batch",
+        entity_id=batch.id,
+        extra={"photo_ids": photo_ids},
+    )
     if photos:
         await session.execute(
             insert(material_receipt_photos).values(
@@ -68,15 +76,6 @@ async def create_receipt(
                 ]
             )
         )
-    photo_ids = [p.id for p in photos]
-    await audit.record(
-        session,
-        actor,
-        action="receive",
-        entity="material_batch",
-        entity_id=batch.id,
-        after=audit.snapshot(receipt, {"photo_ids": photo_ids}),
-    )
     return msgspec.to_builtins(_receipt_out(receipt, batch.unit, photo_ids))  # type: ignore[no-any-return]
 
 

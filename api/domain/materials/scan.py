@@ -11,10 +11,10 @@ from sqlalchemy import bindparam
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import MaterialBatch
+from api.domain.labels.qr import public_base
 from api.domain.materials.schemas import BatchOut
 from api.domain.materials.services import BatchReader, batch_actions, batch_flags, batch_query
 from api.lib.context import Actor
-from api.lib.qr import public_base
 from api.lib.reads import PreparedRead
 from api.lib.statements import PerActorStatements
 

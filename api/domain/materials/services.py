@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import MaterialBatch, MaterialReceipt, Role, Site
+from api.domain.labels.qr import fresh_codes, scan_url
 from api.domain.materials.schemas import (
     BatchCertificate,
     BatchIn,
@@ -29,9 +30,7 @@ from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.dates import certificate_state, site_today
 from api.lib.errors import Conflict, NotFound
-from api.lib.labels import Label
 from api.lib.pagination import PageParams
-from api.lib.qr import fresh_codes, scan_url
 from storage.s3 import ObjectStore
 
 REGISTRARS = frozenset({Role.ADMIN, Role.MANAGER})
@@ -182,7 +181,13 @@ async def create_batch(
         unit=data.unit,
         certificate_expires_on=data.certificate_expires_on,
     )
-    session.add(batch)
+    await audit.add_and_record(
+        session, actor, batch, entity="material_batch", flush=lambda: _flush_or_taken(session)
+    )
+    return msgspec.to_builtins(await reader.one(session, actor, batch.id))  # type: ignore[no-any-return]
+
+
+async def _flush_or_taken(session: AsyncSession) -> None:
     try:
         await session.flush()
     except IntegrityError as exc:
@@ -192,15 +197,6 @@ async def create_batch(
                 code="batch_taken",
             ) from exc
         raise
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="material_batch",
-        entity_id=batch.id,
-        after=audit.snapshot(batch),
-    )
-    return msgspec.to_builtins(await reader.one(session, actor, batch.id))  # type: ignore[no-any-return]
 
 
 async def list_batches(
@@ -231,27 +227,6 @@ async def list_batches(
         .offset(page.offset)
     )
     return [reader.out(r._mapping) for r in rows], int(total or 0)
-
-
-async def batch_label(session: AsyncSession, actor: Actor, batch_id: uuid.UUID, base: str) -> Label:
-    row = (
-        await session.execute(
-            select(MaterialBatch.code, MaterialBatch.material, MaterialBatch.batch_no)
-            .join(Site, Site.id == MaterialBatch.site_id)
-            .where(
-                MaterialBatch.id == batch_id,
-                MaterialBatch.company_id == actor.company_id,
-                visible_sites(actor),
-            )
-        )
-    ).first()
-    if row is None:
-        raise BatchNotFound()
-    return _label(base, row.code, row.material, row.batch_no)
-
-
-def _label(base: str, code: str, material: str, batch_no: str) -> Label:
-    return Label(payload=scan_url(base, code), code=code, name=f"{material} · {batch_no}")
 
 
 async def visible_batch_id(session: AsyncSession, actor: Actor, batch_id: uuid.UUID) -> uuid.UUID:

@@ -144,16 +144,13 @@ async def _add_user(
         role=role,
         crew_id=crew_id,
     )
-    session.add(user)
-    await _flush_unique(session, login)
-    await audit.record(
+    await audit.add_and_record(
         session,
         actor,
-        action="create",
+        user,
         entity="user",
-        entity_id=user.id,
-        after=audit.snapshot(user),
         company_id=company_id,
+        flush=lambda: _flush_unique(session, login),
     )
     return user
 
@@ -161,18 +158,8 @@ async def _add_user(
 async def create_company(session: AsyncSession, actor: Actor, data: CompanyIn) -> CompanyOut:
     login = normalise_login(data.admin.login)
     company = Company(id=uuid.uuid4(), name=data.name)
-    session.add(company)
     # No ORM relationships tie users to companies, so the company is flushed first.
-    await session.flush()
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="company",
-        entity_id=company.id,
-        after=audit.snapshot(company),
-        company_id=company.id,
-    )
+    await audit.add_and_record(session, actor, company, entity="company", company_id=company.id)
     admin = await _add_user(
         session,
         actor,

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import Settings
 from api.domain.equipment.scan import EquipmentScan, scan_equipment
+from api.domain.labels.qr import code_from_scan, decode_qr_texts
 from api.domain.materials.scan import BatchScan, scan_batch
 from api.domain.materials.services import BatchReader
 from api.domain.photos.services import decode_image
 from api.lib.context import Actor
 from api.lib.errors import NotFound
-from api.lib.qr import code_from_scan, decode_qr_texts
 from storage.images import ImageLimits
 
 # Enough pixels for a label a few metres away in a 12 MP photo; bounded work per photo.

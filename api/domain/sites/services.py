@@ -278,8 +278,9 @@ async def _company_user(session: AsyncSession, actor: Actor, user_id: uuid.UUID)
 
 async def create_project(session: AsyncSession, actor: Actor, data: ProjectIn) -> ProjectOut:
     project = Project(id=uuid.uuid4(), company_id=actor.company_id, name=data.name)
-    session.add(project)
-    await session.flush()
+    await audit.add_and_record(
+        session, actor, project, entity="project", extra={"member_ids": data.member_ids}
+    )
     for member_id in data.member_ids:
         await _company_user(session, actor, member_id)
         await session.execute(
@@ -287,14 +288,6 @@ async def create_project(session: AsyncSession, actor: Actor, data: ProjectIn) -
             .values(project_id=project.id, user_id=member_id)
             .on_conflict_do_nothing()
         )
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="project",
-        entity_id=project.id,
-        after=audit.snapshot(project, {"member_ids": data.member_ids}),
-    )
     return ProjectOut(
         id=project.id,
         name=project.name,
@@ -357,16 +350,7 @@ async def create_crew(session: AsyncSession, actor: Actor, data: CrewIn) -> dict
         name=data.name,
         foreman_id=data.foreman_id,
     )
-    session.add(crew)
-    await session.flush()
-    await audit.record(
-        session,
-        actor,
-        action="create",
-        entity="crew",
-        entity_id=crew.id,
-        after=audit.snapshot(crew),
-    )
+    await audit.add_and_record(session, actor, crew, entity="crew")
     return msgspec.to_builtins(_crew_out(crew))  # type: ignore[no-any-return]
 
 

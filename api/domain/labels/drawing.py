@@ -25,7 +25,7 @@ from pathlib import Path
 import segno
 from PIL import Image, ImageDraw, ImageFont
 
-from api.lib.qr import display_code
+from api.domain.labels.qr import display_code
 
 QUIET_ZONE = 4  # modules, what the QR standard asks for
 TEXT_ROWS = 11  # modules of room under the symbol for the two lines of text

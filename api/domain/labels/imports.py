@@ -28,11 +28,11 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Site
+from api.domain.labels.qr import fresh_codes
 from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
 from api.lib.context import Actor
 from api.lib.errors import Invalid
-from api.lib.qr import fresh_codes
 from api.lib.spreadsheets import RowError, RowReader, Table, normalise_header, read_table
 from api.lib.uploads import read_upload
 from api.server.openapi_docs import REQUIRED_PART
