@@ -17,7 +17,6 @@ from api.db.models import Punch
 from api.domain.attendance.absence import publish_absences
 from api.domain.attendance.selfies import DELETE_TASK
 from api.jobs.runtime import job_runtime
-from api.lib.events import defer_pending
 from api.lib.pending_objects import delete_unreferenced
 
 log = logging.getLogger(__name__)
@@ -85,5 +84,4 @@ async def absence_alerts(timestamp: int) -> int:
             session, rt.settings, datetime.fromtimestamp(timestamp, UTC)
         )
         await session.commit()
-        await defer_pending(session)
     return published

@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
+from api.domain.hazards.jobs import queue_detection
 from api.domain.inspections import services
 from api.domain.inspections.schemas import (
     InspectionIn,
@@ -22,7 +23,6 @@ from api.domain.inspections.schemas import (
     PhotoForm,
     PhotoOut,
 )
-from api.jobs.queue import defer_after_commit
 from api.lib.authz import allow_tenant_roles, get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import Invalid
@@ -47,13 +47,7 @@ async def _photo_response(
     photo = ingested.photo
     if photo.hazard_status == "pending":
         # Also on a resend: the first attempt may have died before queueing its check.
-        await defer_after_commit(
-            db_session,
-            state.jobs,
-            "hazards.detect",
-            queueing_lock=f"detect:{photo.id}",
-            photo_id=str(photo.id),
-        )
+        queue_detection(photo.id)
     body = photo_body(photo, state.store, state.settings)
     return Response(body, status_code=201 if ingested.created else 200)
 
