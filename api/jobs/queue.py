@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import cast
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, cast
 
 from advanced_alchemy.extensions.litestar._utils import (
     delete_aa_scope_state,
@@ -18,7 +18,7 @@ from advanced_alchemy.extensions.litestar.plugins.init.config.common import (
     SESSION_TERMINUS_ASGI_EVENTS,
 )
 from litestar.constants import HTTP_RESPONSE_START
-from litestar.types import ASGIApp, BeforeMessageSendHookHandler, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
@@ -53,7 +53,9 @@ class JobQueue:
             self._stack = None
 
 
-def commit_then_defer(scope_key: str = SESSION_SCOPE_KEY) -> BeforeMessageSendHookHandler:
+def commit_then_defer(
+    scope_key: str = SESSION_SCOPE_KEY,
+) -> Callable[[Message, Scope], Coroutine[Any, Any, None]]:
     """The request's before-send hook (advanced-alchemy's `autocommit`, plus the jobs):
     as the response starts, commit the request's session on 2xx (roll back otherwise),
     then defer the jobs the request asked for (api/jobs/enqueue.py) if it committed,
