@@ -161,5 +161,31 @@ def test_cycle_finder_finds_function_level_and_relative_cycles() -> None:
 
 
 def test_no_import_cycles() -> None:
-    found = cycles(import_graph())
-    assert not found, "import cycles:\n" + "\n".join(" -> ".join(c) for c in found)
+    graph = import_graph()
+    found = cycles(graph)
+    report = []
+    for cycle in found:
+        tangled = _tangled_with(cycle[0], graph)
+        report.append(
+            " -> ".join(cycle) + f"\n    ({len(tangled)} modules: {', '.join(sorted(tangled))})"
+        )
+    assert not found, "import cycles:\n" + "\n".join(report)
+
+
+def _tangled_with(module: str, graph: dict[str, set[str]]) -> set[str]:
+    """Every module that `module` reaches and that reaches it back."""
+
+    def reach(start: str, edges: dict[str, set[str]]) -> set[str]:
+        seen, todo = {start}, [start]
+        while todo:
+            for dep in edges[todo.pop()]:
+                if dep not in seen:
+                    seen.add(dep)
+                    todo.append(dep)
+        return seen
+
+    reverse: dict[str, set[str]] = {node: set() for node in graph}
+    for node, deps in graph.items():
+        for dep in deps:
+            reverse[dep].add(node)
+    return reach(module, graph) & reach(module, reverse)
