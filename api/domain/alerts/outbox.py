@@ -19,7 +19,6 @@ Concurrent publishers of one key are settled by the unique index.
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
 from typing import Any
@@ -30,8 +29,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import DeliveryStatus, Event, Webhook, WebhookDelivery
 from api.domain.alerts.jobs import queue_deliveries
-
-log = logging.getLogger(__name__)
 
 # Event kinds are dotted snake_case names: "attendance.absent", "equipment.overdue".
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
