@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec
 
 from procrastinate.exceptions import AlreadyEnqueued
 from procrastinate.job_context import JobContext
@@ -37,6 +37,9 @@ from procrastinate.worker import Worker
 from api.jobs.observe import with_request_id
 
 log = logging.getLogger(__name__)
+
+# The arguments a task is deferred with (procrastinate's `Task[P, R, Args]`).
+Args = ParamSpec("Args")
 
 
 @dataclass(frozen=True)
@@ -122,20 +125,36 @@ def current_job_queue() -> JobQueueManager | None:
     return _current.get()
 
 
-def enqueue(
-    task: Task[..., Any, ...],
-    /,
-    *,
-    queueing_lock: str | None = None,
-    lock: str | None = None,
-    **kwargs: Any,
-) -> None:
-    """Ask for `task(**kwargs)` once the current request's (or job's) work commits.
+def enqueue(task: Task[Any, Any, Args], /, *_: Args.args, **kwargs: Args.kwargs) -> None:
+    """Ask for `task(**kwargs)` once the current request's (or job's) work commits. The
+    arguments are type-checked against the task's own signature.
 
     Outside a request or a job (a script, a test calling a service) there is no commit
     to wait for and nobody to flush: the request is dropped with a warning, and the
     area's sweeper does the work.
     """
+    _ask(task, None, None, kwargs)
+
+
+def enqueue_locked(
+    task: Task[Any, Any, Args], /, *, queueing_lock: str | None = None, lock: str | None = None
+) -> Callable[Args, None]:
+    """`enqueue` with procrastinate's locks: `enqueue_locked(t, queueing_lock=k)(**kwargs)`.
+    `queueing_lock`: never two such jobs waiting (a second ask is dropped at the defer);
+    `lock`: never two running at once."""
+
+    def ask(*_: Args.args, **kwargs: Args.kwargs) -> None:
+        _ask(task, queueing_lock, lock, kwargs)
+
+    return ask
+
+
+def _ask(
+    task: Task[Any, Any, Any],
+    queueing_lock: str | None,
+    lock: str | None,
+    kwargs: dict[str, Any],
+) -> None:
     manager = _current.get()
     if manager is None:
         log.warning("%s asked for outside a request or job; its sweeper will run it", task.name)

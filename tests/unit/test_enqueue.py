@@ -20,6 +20,7 @@ from procrastinate.worker import Worker
 from api.jobs.enqueue import (
     current_job_queue,
     enqueue,
+    enqueue_locked,
     flush_after_job,
     job_queue_scope,
 )
@@ -53,7 +54,7 @@ async def test_jobs_wait_for_the_flush_and_are_deferred_once() -> None:
     token = request_id_var.set("req-1")
     try:
         with job_queue_scope() as jobs:
-            enqueue(task.as_task(), queueing_lock="q:1", lock="l:1", photo_id="p1")
+            enqueue_locked(task.as_task(), queueing_lock="q:1", lock="l:1")(photo_id="p1")
             enqueue(task.as_task(), photo_id="p2")
             assert task.deferred == []
             assert await jobs.flush() == 2
@@ -73,7 +74,7 @@ async def test_a_job_already_waiting_or_a_queue_failure_is_not_counted(
     broken = FakeTask(name="area:area.broken", refuse=ConnectionError)
     fine = FakeTask()
     with job_queue_scope() as jobs:
-        enqueue(waiting.as_task(), queueing_lock="q", photo_id="p")
+        enqueue_locked(waiting.as_task(), queueing_lock="q")(photo_id="p")
         enqueue(broken.as_task(), photo_id="p")
         enqueue(fine.as_task(), photo_id="p")
         with caplog.at_level(logging.WARNING, "api.jobs.enqueue"):

@@ -15,7 +15,7 @@ from sqlalchemy import select, text, update
 from api.db.models import DeliveryStatus, Event, Webhook, WebhookDelivery
 from api.db.models.base import utcnow
 from api.domain.alerts.webhooks import DestinationRefused, EventMessage, build_request, send
-from api.jobs.enqueue import enqueue
+from api.jobs.enqueue import enqueue_locked
 from api.jobs.runtime import job_runtime
 
 log = logging.getLogger(__name__)
@@ -143,6 +143,6 @@ def queue_deliveries(ids: Iterable[uuid.UUID]) -> int:
         lock = f"webhook_delivery:{delivery_id}"
         # `lock`: never two attempts of one delivery at once; `queueing_lock`: never
         # two waiting in the queue (the sweeper and the publisher may both ask).
-        enqueue(deliver, lock=lock, queueing_lock=lock, delivery_id=str(delivery_id))
+        enqueue_locked(deliver, lock=lock, queueing_lock=lock)(delivery_id=str(delivery_id))
         asked += 1
     return asked

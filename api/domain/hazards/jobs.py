@@ -14,7 +14,7 @@ from api.db.models.base import utcnow
 from api.domain.alerts.outbox import publish
 from api.domain.hazards import detection
 from api.domain.hazards.services import rectification_body, resolve_verifying
-from api.jobs.enqueue import enqueue
+from api.jobs.enqueue import enqueue_locked
 from api.jobs.runtime import job_runtime
 
 log = logging.getLogger(__name__)
@@ -72,7 +72,7 @@ async def detect_photo(photo_id: str) -> str:
 def queue_detection(photo_id: uuid.UUID) -> None:
     """Ask for a check once the caller's work commits; a photo already waiting keeps its
     one job."""
-    enqueue(detect_photo, queueing_lock=f"detect:{photo_id}", photo_id=str(photo_id))
+    enqueue_locked(detect_photo, queueing_lock=f"detect:{photo_id}")(photo_id=str(photo_id))
 
 
 @blueprint.periodic(cron="*/5 * * * *")
