@@ -28,10 +28,10 @@ from api.bootstrap import bootstrap_superadmin, ensure_bucket
 from api.config import Settings
 from api.db.models import User
 from api.db.pool import ping_when_idle
+from api.domain.alerts.controllers import EventController, WebhookController
 from api.domain.attendance.controllers import AttendanceController
 from api.domain.audit.controllers import AuditController
 from api.domain.equipment.controllers import EquipmentController
-from api.domain.events.controllers import EventController, WebhookController
 from api.domain.faces.controllers import FaceController
 from api.domain.faces.recognition import warm_up_faces
 from api.domain.hazards.controllers import HazardController, RectificationController
@@ -44,7 +44,7 @@ from api.domain.scan.controllers import ScanController
 from api.domain.sites.controllers import CrewController, ProjectController, SiteController
 from api.domain.system.controllers import HealthController, metrics
 from api.domain.system.pwa import pwa_file, pwa_root
-from api.jobs.queue import JobQueue, job_queue_running
+from api.jobs.queue import JobQueue, commit_then_defer, job_queue_middleware, job_queue_running
 from api.lib.authz import PUBLIC, role_guard
 from api.lib.deps import dependencies
 from api.lib.errors import exception_handlers
@@ -80,8 +80,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     db_config = SQLAlchemyAsyncConfig(
         connection_string=settings.db.url,
-        # One request, one transaction: committed on 2xx, rolled back otherwise.
-        before_send_handler="autocommit",
+        # One request, one transaction: committed on 2xx, rolled back otherwise; the
+        # jobs the request asked for are deferred after its commit (api/jobs/enqueue.py).
+        before_send_handler=commit_then_defer(),
         session_config=AsyncSessionConfig(expire_on_commit=False),
         engine_config=EngineConfig(
             pool_size=settings.db.pool_size,
@@ -225,5 +226,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Outside the router, so requests that match no route (404, 405) are timed as
     # "unmatched", get a request id and an access line too; outside the JWT middleware,
     # so refused tokens are logged with their id.
-    app.asgi_handler = request_context_middleware(http_metrics_middleware(app.asgi_handler))
+    app.asgi_handler = request_context_middleware(
+        http_metrics_middleware(job_queue_middleware(app.asgi_handler))
+    )
     return app

@@ -10,7 +10,6 @@ import contextlib
 from collections.abc import AsyncIterator
 
 import procrastinate
-from procrastinate.tasks import Task
 from sqlalchemy.engine import make_url
 
 from api.jobs.registry import BLUEPRINTS
@@ -37,14 +36,3 @@ async def job_app_open(database_url: str, max_size: int = 4) -> AsyncIterator[pr
     with job_app.replace_connector(connector):
         async with job_app.open_async():
             yield job_app
-
-
-def find_task(name: str) -> Task[..., object, ...]:
-    """A task by its full name ("photos:photos.process") or, when unambiguous, by the
-    name its area gave it ("photos.process")."""
-    if name in job_app.tasks:
-        return job_app.tasks[name]
-    matches = [task for full, task in job_app.tasks.items() if full.split(":", 1)[-1] == name]
-    if len(matches) != 1:
-        raise LookupError(f"no single task named {name!r}")
-    return matches[0]

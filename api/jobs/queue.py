@@ -1,19 +1,29 @@
-"""Deferring jobs from request handlers."""
+"""The API's side of the queue: the job app opened on first use, the jobs a request
+asked for deferred after its commit, and the in-process worker of `make run`."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, cast
 
-from procrastinate.exceptions import AlreadyEnqueued
+from advanced_alchemy.extensions.litestar._utils import (
+    delete_aa_scope_state,
+    get_aa_scope_state,
+)
+from advanced_alchemy.extensions.litestar.plugins.init.config.common import (
+    SESSION_SCOPE_KEY,
+    SESSION_TERMINUS_ASGI_EVENTS,
+)
+from litestar.constants import HTTP_RESPONSE_START
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
-from api.jobs.app import find_task, job_app_open
-from api.jobs.observe import with_request_id
+from api.jobs.app import job_app_open
+from api.jobs.enqueue import current_job_queue, job_queue_scope
 
 log = logging.getLogger(__name__)
 
@@ -42,44 +52,73 @@ class JobQueue:
             await self._stack.aclose()
             self._stack = None
 
-    async def defer(
-        self, task_name: str, *, queueing_lock: str | None = None, **kwargs: Any
-    ) -> int | None:
-        """Queue a job; with `queueing_lock`, only while no job with that lock is waiting
-        (None then: the waiting one will do the work)."""
-        await self.ensure_open()
-        task = find_task(task_name)
-        kwargs = with_request_id(kwargs)
-        if queueing_lock is None:
-            return await task.defer_async(**kwargs)
+
+def commit_then_defer(
+    scope_key: str = SESSION_SCOPE_KEY,
+) -> Callable[[Message, Scope], Coroutine[Any, Any, None]]:
+    """The request's before-send hook (advanced-alchemy's `autocommit`, plus the jobs):
+    as the response starts, commit the request's session on 2xx (roll back otherwise),
+    then defer the jobs the request asked for (api/jobs/enqueue.py) if it committed,
+    still before the client sees the response."""
+
+    async def handler(message: Message, scope: Scope) -> None:
+        if message["type"] != HTTP_RESPONSE_START:
+            await _close_session(message, scope, scope_key)
+            return
+        session = cast("AsyncSession | None", get_aa_scope_state(scope, scope_key))
+        committed = 200 <= message["status"] < 300
         try:
-            return await task.configure(queueing_lock=queueing_lock).defer_async(**kwargs)
-        except AlreadyEnqueued:
-            return None
+            if session is not None:
+                if committed:
+                    await session.commit()
+                else:
+                    await session.rollback()
+        except Exception:
+            # As advanced-alchemy's autocommit: the response has started, nothing to say
+            # to the client; the jobs are dropped with the work they were for.
+            committed = False
+            log.warning("request transaction did not commit", exc_info=True)
+        finally:
+            await _close_session(message, scope, scope_key)
+        manager = current_job_queue()
+        if manager is None:
+            return
+        if committed and manager.jobs:
+            jobs: JobQueue = scope["app"].state.jobs
+            try:
+                await jobs.ensure_open()
+            except Exception:
+                log.warning(
+                    "job queue unavailable; %d job(s) left to the sweepers",
+                    len(manager.jobs),
+                    exc_info=True,
+                )
+            else:
+                await manager.flush()
+        manager.discard()
+
+    return handler
 
 
-async def defer_after_commit(
-    session: AsyncSession,
-    jobs: JobQueue,
-    task_name: str,
-    *,
-    queueing_lock: str | None = None,
-    **kwargs: Any,
-) -> bool:
-    """Commit the request's work, then queue the job that follows from it.
+async def _close_session(message: Message, scope: Scope, scope_key: str) -> None:
+    session = cast("AsyncSession | None", get_aa_scope_state(scope, scope_key))
+    if session is not None and message["type"] in SESSION_TERMINUS_ASGI_EVENTS:
+        try:
+            await session.close()
+        except Exception:
+            log.debug("closing the request session failed", exc_info=True)
+        delete_aa_scope_state(scope, scope_key)
 
-    The job must never see a row that might still roll back, so the commit comes first.
-    If the process dies between the two, the job is lost: every area that defers keeps
-    a sweeper that finds work left undone (e.g. photos still `pending`) and queues it
-    again, so this returns False instead of failing a request whose data is safe.
-    """
-    await session.commit()
-    try:
-        await jobs.defer(task_name, queueing_lock=queueing_lock, **kwargs)
-    except Exception:
-        log.warning("deferring %s failed; its sweeper will retry", task_name, exc_info=True)
-        return False
-    return True
+
+def job_queue_middleware(app: ASGIApp) -> ASGIApp:
+    """Give every request its own job queue manager (api/jobs/enqueue.py), which
+    `commit_then_defer` flushes once the request's transaction committed."""
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        with job_queue_scope():
+            await app(scope, receive, send)
+
+    return middleware
 
 
 @contextlib.asynccontextmanager

@@ -14,6 +14,7 @@ from typing import cast
 from api.config import Settings
 from api.domain.hazards.model_check import HazardModelUnusable, load_detector
 from api.jobs.app import job_app, job_app_open
+from api.jobs.enqueue import flush_after_job
 from api.jobs.housekeeping import stalled_jobs_requeued
 from api.jobs.http import WorkerHttpUnavailable, worker_http_server
 from api.jobs.observe import observe_job
@@ -72,8 +73,9 @@ async def run_worker(
                 # heartbeats (api/jobs/housekeeping.py).
                 update_heartbeat_interval=settings.worker.job_stalled_s / 3,
                 stalled_worker_timeout=settings.worker.job_stalled_s,
-                # Job durations and the job's log context (id, task, queuing request).
-                worker_middleware=[observe_job],
+                # Job durations and the job's log context (id, task, queuing request);
+                # then the jobs a job asked for, deferred once it returned.
+                worker_middleware=[observe_job, flush_after_job],
             )
     finally:
         await runtime.engine.dispose()

@@ -1352,6 +1352,25 @@ export interface components {
       limit: number;
       offset: number;
     };
+    /** EventOut */
+    alerts_schemas_EventOut: {
+      /** Format: uuid */
+      id: string;
+      kind: string;
+      site_id: string | null;
+      payload: {
+        [key: string]: unknown;
+      };
+      /** Format: date-time */
+      created_at: string;
+    };
+    /** EventPage */
+    alerts_schemas_EventPage: {
+      items: components["schemas"]["alerts_schemas_EventOut"][];
+      total: number;
+      limit: number;
+      offset: number;
+    };
     /** ReviewIn */
     attendance_schemas_ReviewIn: {
       decision: components["schemas"]["ReviewDecision"];
@@ -1382,25 +1401,6 @@ export interface components {
     /** EventPage */
     equipment_schemas_EventPage: {
       items: components["schemas"]["equipment_schemas_EventOut"][];
-      total: number;
-      limit: number;
-      offset: number;
-    };
-    /** EventOut */
-    events_schemas_EventOut: {
-      /** Format: uuid */
-      id: string;
-      kind: string;
-      site_id: string | null;
-      payload: {
-        [key: string]: unknown;
-      };
-      /** Format: date-time */
-      created_at: string;
-    };
-    /** EventPage */
-    events_schemas_EventPage: {
-      items: components["schemas"]["events_schemas_EventOut"][];
       total: number;
       limit: number;
       offset: number;
@@ -6736,7 +6736,7 @@ export interface operations {
         headers: {
         };
         content: {
-          "application/json": components["schemas"]["events_schemas_EventPage"];
+          "application/json": components["schemas"]["alerts_schemas_EventPage"];
         };
       };
       /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import Settings
 from api.db.models import Event
-from api.jobs.app import find_task, job_app_open
+from api.domain.equipment.jobs import due_alerts
+from api.jobs.app import job_app_open
 from api.jobs.worker import run_until_idle
 from api.lib.dates import site_today
 from tests.factories import World
@@ -24,9 +25,7 @@ def _days(n: int) -> str:
 
 async def _run_alerts(settings: Settings) -> None:
     async with job_app_open(settings.db.url):
-        await find_task("equipment.due_alerts").defer_async(
-            timestamp=int(datetime.now(UTC).timestamp())
-        )
+        await due_alerts.configure().defer_async(timestamp=int(datetime.now(UTC).timestamp()))
     await run_until_idle(settings)
 
 

@@ -17,16 +17,19 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from procrastinate.tasks import Task
 from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.db.models import DeliveryStatus, Event, Punch, PunchKind, PunchStatus, Role, Webhook
 from api.db.models import WebhookDelivery as Delivery
-from api.domain.events.jobs import MAX_RETRIES
-from api.jobs.app import find_task, job_app_open
+from api.domain.alerts.jobs import MAX_RETRIES, sweep
+from api.domain.alerts.outbox import publish
+from api.domain.attendance.jobs import absence_alerts
+from api.jobs.app import job_app_open
+from api.jobs.enqueue import job_queue_scope
 from api.jobs.worker import run_until_idle
-from api.lib.events import defer_pending, publish
 from tests.factories import World
 from tests.live_server import free_port
 
@@ -98,9 +101,9 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         yield s
 
 
-async def _run_periodic(settings: Settings, task: str, at: datetime) -> None:
+async def _run_periodic(settings: Settings, task: Task[..., Any, ...], at: datetime) -> None:
     async with job_app_open(settings.db.url):
-        await find_task(task).defer_async(timestamp=int(at.timestamp()))
+        await task.defer_async(timestamp=int(at.timestamp()))
     await run_until_idle(settings)
 
 
@@ -191,14 +194,10 @@ async def test_absence_alert_is_published_once_per_streak_and_delivered(
     await _punch_at(engine, world, _at(monday, 9))
 
     # Thursday noon: Tuesday and Wednesday missed, two working days.
-    await _run_periodic(
-        worker_settings, "attendance.absence_alerts", _at(monday, 12) + timedelta(days=3)
-    )
+    await _run_periodic(worker_settings, absence_alerts, _at(monday, 12) + timedelta(days=3))
     assert await _absences_of(engine, worker.id) == []
     # Friday morning: Thursday was the third.
-    await _run_periodic(
-        worker_settings, "attendance.absence_alerts", _at(monday, 8) + timedelta(days=4)
-    )
+    await _run_periodic(worker_settings, absence_alerts, _at(monday, 8) + timedelta(days=4))
     events = await _absences_of(engine, worker.id)
     assert len(events) == 1
     assert events[0].payload["since"] == (monday + timedelta(days=1)).isoformat()
@@ -206,9 +205,7 @@ async def test_absence_alert_is_published_once_per_streak_and_delivered(
     assert events[0].site_id == world.a.site.id
     # Saturday, and the next Monday (Sunday is no working day): the same streak.
     for days in (5, 7):
-        await _run_periodic(
-            worker_settings, "attendance.absence_alerts", _at(monday, 8) + timedelta(days=days)
-        )
+        await _run_periodic(worker_settings, absence_alerts, _at(monday, 8) + timedelta(days=days))
     assert len(await _absences_of(engine, worker.id)) == 1
 
     # Both of company A's webhooks got it, and nothing else (company B's absent worker
@@ -243,9 +240,7 @@ async def test_absence_alert_is_published_once_per_streak_and_delivered(
     # A punch ends the streak; the next three missed days are a new alert.
     next_monday = monday + timedelta(days=7)
     await _punch_at(engine, world, _at(next_monday, 9))
-    await _run_periodic(
-        worker_settings, "attendance.absence_alerts", _at(next_monday, 8) + timedelta(days=4)
-    )
+    await _run_periodic(worker_settings, absence_alerts, _at(next_monday, 8) + timedelta(days=4))
     events = await _absences_of(engine, worker.id)
     assert [e.payload["since"] for e in events] == [
         (monday + timedelta(days=1)).isoformat(),
@@ -320,14 +315,15 @@ async def test_publish_is_idempotent_by_dedupe_key(
 async def _one_delivery(
     session: AsyncSession, world: World, settings: Settings, *, defer: bool = True
 ) -> uuid.UUID:
-    event = await publish(
-        session, company_id=world.a.company.id, kind="attendance.absent", payload={"n": 1}
-    )
-    assert event is not None
-    await session.commit()
-    if defer:
-        async with job_app_open(settings.db.url):
-            assert await defer_pending(session) == 1
+    with job_queue_scope() as jobs:
+        event = await publish(
+            session, company_id=world.a.company.id, kind="attendance.absent", payload={"n": 1}
+        )
+        assert event is not None
+        await session.commit()
+        if defer:
+            async with job_app_open(settings.db.url):
+                assert await jobs.flush() == 1
     delivery = await session.scalar(select(Delivery.id).where(Delivery.event_id == event.id))
     assert delivery is not None
     return delivery
@@ -508,7 +504,7 @@ async def test_the_sweeper_sends_what_nobody_queued(
 ) -> None:
     await _hook(api, world, engine, receiver.url("/late"))
     ident = await _one_delivery(session, world, worker_settings, defer=False)
-    await _run_periodic(worker_settings, "events.sweep", datetime.now(UTC))
+    await _run_periodic(worker_settings, sweep, datetime.now(UTC))
     # Too fresh: its publisher may still be queueing it.
     assert receiver.requests == []
     async with engine.begin() as conn:
@@ -517,7 +513,7 @@ async def test_the_sweeper_sends_what_nobody_queued(
             .where(Delivery.id == ident)
             .values(created_at=func.now() - timedelta(minutes=2))
         )
-    await _run_periodic(worker_settings, "events.sweep", datetime.now(UTC))
+    await _run_periodic(worker_settings, sweep, datetime.now(UTC))
     assert [r.path for r in receiver.requests] == ["/late"]
     assert (await _delivery(engine, ident))[0] is DeliveryStatus.DELIVERED
 

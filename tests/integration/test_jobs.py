@@ -6,7 +6,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import Settings
-from api.jobs.app import find_task, job_app_open
+from api.jobs.app import job_app, job_app_open
+from api.jobs.housekeeping import prune_finished, retry_stalled
 from api.jobs.worker import run_until_idle
 
 
@@ -20,11 +21,11 @@ async def _statuses(engine: AsyncEngine, task: str) -> list[str]:
 
 
 async def test_deferred_job_runs_in_the_worker(settings: Settings, engine: AsyncEngine) -> None:
-    task = find_task("jobs.retry_stalled")
+    task = retry_stalled
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM procrastinate_jobs"))
     async with job_app_open(settings.db.url):
-        await task.defer_async(timestamp=0)
+        await task.configure().defer_async(timestamp=0)
     assert await _statuses(engine, task.name) == ["todo"]
     await run_until_idle(settings)
     assert await _statuses(engine, task.name) == ["succeeded"]
@@ -33,16 +34,17 @@ async def test_deferred_job_runs_in_the_worker(settings: Settings, engine: Async
 async def test_a_worker_limited_to_queues_leaves_the_others(
     settings: Settings, engine: AsyncEngine
 ) -> None:
-    task = find_task("jobs.retry_stalled")  # on the default queue
+    task = retry_stalled  # on the default queue
     async with engine.begin() as conn:
         await conn.execute(text("DELETE FROM procrastinate_jobs"))
     async with job_app_open(settings.db.url):
-        await task.defer_async(timestamp=0)
+        await task.configure().defer_async(timestamp=0)
     await run_until_idle(settings, queues=["inference"])
     assert await _statuses(engine, task.name) == ["todo"]
     await run_until_idle(settings, queues=["default"])
     assert await _statuses(engine, task.name) == ["succeeded"]
 
 
-def test_tasks_are_found_by_their_area_name() -> None:
-    assert find_task("jobs.prune_finished").name == "jobs:jobs.prune_finished"
+def test_tasks_are_named_by_their_area() -> None:
+    assert prune_finished.name == "jobs:jobs.prune_finished"
+    assert job_app.tasks["jobs:jobs.prune_finished"] is prune_finished

@@ -23,7 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.app import create_app
 from api.config import Settings
 from api.db.models import Role
-from api.jobs.app import find_task, job_app_open
+from api.jobs.app import job_app_open
+from api.jobs.housekeeping import prune_finished
 from infra.local.processes import WORKER_COMMAND, child_env, free_port, kill, spawn, wait_until_ok
 from tests.factories import World
 from tests.hazard_photos import BUS, hazard_of
@@ -77,7 +78,7 @@ async def test_api_metrics_count_waiting_jobs_per_queue(
     api: httpx.AsyncClient, settings: Settings, engine: AsyncEngine
 ) -> None:
     async with job_app_open(settings.db.url):
-        task = find_task("jobs.prune_finished")
+        task = prune_finished
         for ts in (1, 2):
             # Due in an hour: it waits (todo) whatever worker runs meanwhile.
             await task.configure(schedule_in={"hours": 1}).defer_async(timestamp=ts)
@@ -260,7 +261,7 @@ async def test_worker_serves_probes_job_durations_queue_depth_and_model_latency(
         assert (await worker.get("/nothing")).status_code == 404
 
         async with job_app_open(settings.db.url):
-            task = find_task("jobs.prune_finished")
+            task = prune_finished
             await task.configure(schedule_in={"hours": 1}).defer_async(timestamp=7)
         body = (await worker.get("/metrics")).text
         assert value(body, "sitecheck_job_queue_depth", queue=task.queue, status="todo") >= 1

@@ -17,7 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import ConfigError, Settings
 from api.db.models import IdempotencyKey, Punch, Role, WorkerDevice
-from api.jobs.app import find_task, job_app_open
+from api.domain.attendance.jobs import purge_selfies
+from api.jobs.app import job_app_open
 from api.jobs.worker import run_until_idle
 from storage.s3 import ObjectStore
 from tests import punching
@@ -563,9 +564,7 @@ async def test_expired_selfies_are_deleted_by_the_periodic_job(
     assert await store.exists(fresh_key)
 
     async with job_app_open(settings.db.url):
-        await find_task("attendance.purge_selfies").defer_async(
-            timestamp=int(datetime.now(UTC).timestamp())
-        )
+        await purge_selfies.configure().defer_async(timestamp=int(datetime.now(UTC).timestamp()))
     await run_until_idle(settings)
 
     assert not await store.exists(old_key)

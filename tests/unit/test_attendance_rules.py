@@ -10,10 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from api.db.models import PunchStatus, WebhookFormat
-from api.domain.attendance import verdicts
-from api.domain.attendance.absence import absence_streak
-from api.domain.faces.recognition import FaceCheck
-from api.lib.webhooks import (
+from api.domain.alerts.webhooks import (
     DestinationRefused,
     EventMessage,
     WebhookUrlInvalid,
@@ -23,6 +20,9 @@ from api.lib.webhooks import (
     redact_url,
     wecom_content,
 )
+from api.domain.attendance import verdicts
+from api.domain.attendance.absence import absence_streak
+from api.domain.faces.recognition import FaceCheck
 
 MON_TO_SAT = (1, 2, 3, 4, 5, 6)
 MONDAY = date(2026, 11, 23)

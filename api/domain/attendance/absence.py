@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Company, Crew, Punch, PunchStatus, Site, User
-from api.lib.events import publish
+from api.domain.alerts.outbox import publish
 
 KIND = "attendance.absent"
 

@@ -18,7 +18,6 @@ from api.domain.attendance.absence import publish_absences
 from api.domain.attendance.selfies import DELETE_TASK
 from api.domain.photos.pending_objects import delete_unreferenced
 from api.jobs.runtime import job_runtime
-from api.lib.events import defer_pending
 
 log = logging.getLogger(__name__)
 
@@ -85,5 +84,4 @@ async def absence_alerts(timestamp: int) -> int:
             session, rt.settings, datetime.fromtimestamp(timestamp, UTC)
         )
         await session.commit()
-        await defer_pending(session)
     return published

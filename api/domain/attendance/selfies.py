@@ -53,7 +53,8 @@ async def store_selfie(
 
 async def release_selfies(session: AsyncSession, user_id: uuid.UUID) -> list[str]:
     """Forget the worker's selfie keys and mark them pending in the caller's transaction;
-    return the keys, for the caller to queue `DELETE_TASK` after its commit. The caller
+    return the keys, for the caller to `enqueue(delete_selfies, keys=...)` (jobs.py,
+    which imports this module), deferred after its commit. The caller
     holds the worker's punch lock, so no punch of theirs is storing one meanwhile."""
     rows = (
         await session.execute(

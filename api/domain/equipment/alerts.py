@@ -1,5 +1,5 @@
 """Alerts for equipment that needs attention, published through the shared events
-(api/lib/events.py, which fans them out to the company's webhooks):
+(api/domain/alerts/outbox.py, which fans them out to the company's webhooks):
 
 - `equipment.maintenance_overdue`: a maintenance plan's due date has passed;
 - `equipment.certificate_expiring` / `equipment.certificate_expired`: an inspection
@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Equipment, MaintenancePlan, Site
+from api.domain.alerts.outbox import publish
 from api.lib.dates import EXPIRING_WITHIN_DAYS, site_today
-from api.lib.events import publish
 
 
 async def publish_due_alerts(session: AsyncSession, now: datetime) -> int:

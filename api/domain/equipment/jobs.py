@@ -15,7 +15,6 @@ import procrastinate
 
 from api.domain.equipment.alerts import publish_due_alerts
 from api.jobs.runtime import job_runtime
-from api.lib.events import defer_pending
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +28,6 @@ async def due_alerts(timestamp: int) -> int:
     async with rt.session() as session:
         published = await publish_due_alerts(session, datetime.fromtimestamp(timestamp, UTC))
         await session.commit()
-        await defer_pending(session)
     if published:
         log.info("published %d equipment alerts", published)
     return published

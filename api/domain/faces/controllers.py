@@ -12,10 +12,10 @@ from litestar.params import FromPath, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Role
-from api.domain.attendance import selfies as selfie_store
+from api.domain.attendance.jobs import delete_selfies
 from api.domain.faces import services as face_services
 from api.domain.faces.schemas import FaceEnrolForm, FaceStatus
-from api.jobs.queue import defer_after_commit
+from api.jobs.enqueue import enqueue
 from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.uploads import configured_upload_route
@@ -80,11 +80,11 @@ class FaceController(Controller):
         user_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
     ) -> None:
         selfies = await face_services.erase(db_session, actor, user_id)
         if selfies:
-            await defer_after_commit(db_session, state.jobs, selfie_store.DELETE_TASK, keys=selfies)
+            # Deleted once the erasure has committed (a rollback keeps them).
+            enqueue(delete_selfies, keys=selfies)
 
     @post(
         "/verify",

@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import uuid
 from datetime import timedelta
 
 import procrastinate
-from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import select, update
 
 from api.db.models import Photo, Rectification, Site
 from api.db.models.base import utcnow
+from api.domain.alerts.outbox import publish
 from api.domain.hazards import detection
 from api.domain.hazards.services import rectification_body, resolve_verifying
-from api.jobs.observe import with_request_id
+from api.jobs.enqueue import enqueue_locked
 from api.jobs.runtime import job_runtime
-from api.lib.events import defer_pending, publish
 
 log = logging.getLogger(__name__)
 
@@ -71,17 +69,10 @@ async def detect_photo(photo_id: str) -> str:
     return "flagged" if result.flagged else "clear"
 
 
-async def queue_detection(photo_id: uuid.UUID) -> None:
-    """Queue a check once: a photo already waiting keeps its one job."""
-    # Imported here: the job app imports this module to register its tasks.
-    from api.jobs.app import find_task
-
-    task = find_task("hazards.detect")
-    with contextlib.suppress(AlreadyEnqueued):
-        # With the id of the request (or job) that asked for it, for the job's logs.
-        await task.configure(queueing_lock=f"detect:{photo_id}").defer_async(
-            **with_request_id({"photo_id": str(photo_id)})
-        )
+def queue_detection(photo_id: uuid.UUID) -> None:
+    """Ask for a check once the caller's work commits; a photo already waiting keeps its
+    one job."""
+    enqueue_locked(detect_photo, queueing_lock=f"detect:{photo_id}")(photo_id=str(photo_id))
 
 
 @blueprint.periodic(cron="*/5 * * * *")
@@ -103,7 +94,7 @@ async def requeue_stale(timestamp: int) -> int:
         await session.execute(update(Photo).where(Photo.id.in_(stale)).values(updated_at=utcnow()))
         await session.commit()
     for photo_id in stale:
-        await queue_detection(photo_id)
+        queue_detection(photo_id)
     if stale:
         log.info("queued %d photos whose hazard check was lost", len(stale))
     return len(stale)
@@ -148,5 +139,4 @@ async def raise_overdue(timestamp: int) -> int:
             fix.overdue_notified_at = utcnow()
             raised += 1
         await session.commit()
-        await defer_pending(session)
     return raised

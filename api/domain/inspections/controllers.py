@@ -94,4 +94,4 @@ class InspectionController(Controller):
         ingested = await services.add_photo(
             db_session, actor, state.store, state.settings, inspection_id, meta, content
         )
-        return await photo_response(db_session, ingested, state)
+        return await photo_response(ingested, state)

@@ -14,6 +14,7 @@ from litestar.response import Redirect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
+from api.domain.hazards.jobs import queue_detection
 from api.domain.photos.schemas import PhotoForm, PhotoOut
 from api.domain.photos.services import (
     Ingested,
@@ -22,7 +23,6 @@ from api.domain.photos.services import (
     ingest_photo,
     photo_body,
 )
-from api.jobs.queue import defer_after_commit
 from api.lib.authz import allow_tenant_roles, get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import Invalid
@@ -38,19 +38,11 @@ UPLOAD_DESCRIPTION = (
 )
 
 
-async def photo_response(
-    db_session: AsyncSession, ingested: Ingested, state: State
-) -> Response[Any]:
+async def photo_response(ingested: Ingested, state: State) -> Response[Any]:
     photo = ingested.photo
     if photo.hazard_status == "pending":
         # Also on a resend: the first attempt may have died before queueing its check.
-        await defer_after_commit(
-            db_session,
-            state.jobs,
-            "hazards.detect",
-            queueing_lock=f"detect:{photo.id}",
-            photo_id=str(photo.id),
-        )
+        queue_detection(photo.id)
     body = photo_body(photo, state.store, state.settings)
     return Response(body, status_code=201 if ingested.created else 200)
 
@@ -87,7 +79,7 @@ class PhotoController(Controller):
         ingested = await ingest_photo(
             db_session, state.store, state.settings, actor, site=site, meta=meta, data=content
         )
-        return await photo_response(db_session, ingested, state)
+        return await photo_response(ingested, state)
 
     @get("/{photo_id:uuid}", opt=allow_tenant_roles(), summary="A photo with its hazard check")
     async def show(

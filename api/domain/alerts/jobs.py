@@ -1,10 +1,11 @@
 """Webhook delivery jobs: one job per (event, webhook), retried with exponential backoff,
-and a sweeper that queues deliveries nobody queued (see api/lib/events.py)."""
+and a sweeper that queues deliveries nobody queued (see api/domain/alerts/outbox.py)."""
 
 from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 
 import procrastinate
@@ -13,15 +14,15 @@ from sqlalchemy import select, text, update
 
 from api.db.models import DeliveryStatus, Event, Webhook, WebhookDelivery
 from api.db.models.base import utcnow
-from api.jobs.runtime import job_runtime
-from api.lib.events import defer_deliveries
-from api.lib.webhooks import (
+from api.domain.alerts.webhooks import (
     DESTINATION_NOT_ALLOWED,
     DestinationRefused,
     EventMessage,
     build_request,
     send,
 )
+from api.jobs.enqueue import enqueue_locked
+from api.jobs.runtime import job_runtime
 
 log = logging.getLogger(__name__)
 
@@ -138,4 +139,17 @@ async def sweep(timestamp: int) -> int:
                 .limit(SWEEP_BATCH)
             )
         )
-    return await defer_deliveries(ids)
+    return queue_deliveries(ids)
+
+
+def queue_deliveries(ids: Iterable[uuid.UUID]) -> int:
+    """Ask for one `deliver` job per delivery, deferred after the caller's commit;
+    return how many were asked for."""
+    asked = 0
+    for delivery_id in ids:
+        lock = f"webhook_delivery:{delivery_id}"
+        # `lock`: never two attempts of one delivery at once; `queueing_lock`: never
+        # two waiting in the queue (the sweeper and the publisher may both ask).
+        enqueue_locked(deliver, lock=lock, queueing_lock=lock)(delivery_id=str(delivery_id))
+        asked += 1
+    return asked

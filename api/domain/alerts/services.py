@@ -11,13 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Event, Role, Site, Webhook, WebhookDelivery
-from api.domain.events.schemas import DeliveryOut, EventOut, WebhookIn, WebhookOut
+from api.domain.alerts.schemas import DeliveryOut, EventOut, WebhookIn, WebhookOut
+from api.domain.alerts.webhooks import check_url, redact_url
 from api.lib import audit
 from api.lib.authz import visible_sites
 from api.lib.context import Actor
 from api.lib.errors import NotFound
 from api.lib.pagination import PageParams, fetch_page
-from api.lib.webhooks import check_url, redact_url
 
 
 def webhook_out(hook: Webhook) -> WebhookOut:

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import msgspec
 
 from api.db.models import DeliveryStatus, WebhookFormat
-from api.lib.events import KIND_PATTERN
+from api.domain.alerts.outbox import KIND_PATTERN
 
 # A kind to subscribe to, or "*" for all of them.
 KindFilter = Annotated[

@@ -1,16 +1,16 @@
-"""Events: alerts any area publishes (absence, overdue maintenance, rectifications), and
-their fan-out to the company's webhooks.
+"""The alert outbox: alerts any area publishes (absence, overdue maintenance,
+rectifications) and their fan-out to the company's webhooks.
 
 `publish` runs inside the caller's transaction and writes the event plus one pending
 delivery row per matching webhook, so the alert and its deliveries exist exactly when
 the change that caused them was committed (a transactional outbox). Sending happens in
-jobs (`events.deliver`, one per delivery, retried with backoff):
+jobs (`events.deliver`, one per delivery, retried with backoff, api/domain/alerts/jobs.py):
 
-- the caller may queue them at once: `commit_and_deliver(session, request.app.state.jobs)`
-  in a request handler, `defer_pending(session)` after its own commit in a job;
+- `publish` asks for them through the request's or job's queue (api/jobs/enqueue.py),
+  deferred once the caller's transaction has committed;
 - a sweeper (`events.sweep`, every minute) queues any delivery nobody has tried yet,
-  so a caller that forgets, or a process that dies between commit and queueing,
-  delays a message by a minute instead of losing it.
+  so a process that dies between commit and queueing (or a caller outside any request
+  or job) delays a message by a minute instead of losing it.
 
 A `dedupe_key` makes publishing idempotent per company: a periodic job that finds the
 same absence streak every hour publishes it once (`publish` returns None after that).
@@ -19,30 +19,21 @@ Concurrent publishers of one key are settled by the unique index.
 
 from __future__ import annotations
 
-import logging
 import re
 import uuid
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from procrastinate.exceptions import AlreadyEnqueued
 from sqlalchemy import any_, literal, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import DeliveryStatus, Event, Webhook, WebhookDelivery
+from api.domain.alerts.jobs import queue_deliveries
 
-if TYPE_CHECKING:
-    from api.jobs.queue import JobQueue
-
-log = logging.getLogger(__name__)
-
-DELIVER_TASK = "events.deliver"
 # Event kinds are dotted snake_case names: "attendance.absent", "equipment.overdue".
 KIND_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*$"
 WILDCARD = "*"
 _KIND = re.compile(KIND_PATTERN)
-_PENDING = "sitecheck.pending_webhook_deliveries"
 
 
 async def publish(
@@ -58,7 +49,7 @@ async def publish(
 
     Returns the new event, or None when `dedupe_key` was already published for this
     company. `payload` must be JSON; give it `title` and `summary` strings for a
-    readable chat message (see api/lib/webhooks.py).
+    readable chat message (see api/domain/alerts/webhooks.py).
     """
     if not _KIND.fullmatch(kind) or len(kind) > 64:
         raise ValueError(f"event kind {kind!r} must be dotted snake_case (at most 64 chars)")
@@ -100,53 +91,7 @@ async def publish(
         )
         ids.append(delivery_id)
     await session.flush()
-    session.info.setdefault(_PENDING, []).extend(ids)
+    # Sent once the caller's transaction has committed (never an event that could
+    # still roll back); the sweeper sends what this misses.
+    queue_deliveries(ids)
     return event
-
-
-async def commit_and_deliver(session: AsyncSession, jobs: JobQueue) -> int:
-    """For request handlers that published: commit now (deliveries must never see an
-    event that could still roll back), then queue its deliveries."""
-    await session.commit()
-    return await defer_pending(session, jobs)
-
-
-async def defer_pending(session: AsyncSession, jobs: JobQueue | None = None) -> int:
-    """After the caller's commit: queue the deliveries its `publish` calls created.
-
-    Request handlers pass `request.app.state.jobs` (the API opens the queue lazily);
-    jobs run where it is open already. Returns how many were queued; a failure is
-    logged, not raised, because the sweeper queues whatever this missed.
-    """
-    ids: list[uuid.UUID] = session.info.pop(_PENDING, [])
-    if not ids:
-        return 0
-    try:
-        if jobs is not None:
-            await jobs.ensure_open()
-        return await defer_deliveries(ids)
-    except Exception:
-        log.warning(
-            "queueing %d webhook deliveries failed; the sweeper will", len(ids), exc_info=True
-        )
-        return 0
-
-
-async def defer_deliveries(ids: Iterable[uuid.UUID]) -> int:
-    # Imported here: the job app imports every area's tasks, and those import this module.
-    from api.jobs.app import find_task
-
-    task = find_task(DELIVER_TASK)
-    queued = 0
-    for delivery_id in ids:
-        lock = f"webhook_delivery:{delivery_id}"
-        try:
-            # `lock`: never two attempts of one delivery at once; `queueing_lock`: never
-            # two waiting in the queue (the sweeper and the publisher may both try).
-            await task.configure(lock=lock, queueing_lock=lock).defer_async(
-                delivery_id=str(delivery_id)
-            )
-        except AlreadyEnqueued:
-            continue
-        queued += 1
-    return queued

@@ -13,8 +13,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db.models import Role
-from api.domain.events import services
-from api.domain.events.schemas import (
+from api.domain.alerts import services
+from api.domain.alerts.outbox import KIND_PATTERN
+from api.domain.alerts.schemas import (
     DeliveryPage,
     EventPage,
     WebhookIn,
@@ -23,7 +24,6 @@ from api.domain.events.schemas import (
 )
 from api.lib.authz import allow
 from api.lib.context import Actor
-from api.lib.events import KIND_PATTERN
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 
