@@ -97,7 +97,7 @@ class AttendanceController(Controller):
             until=until,
             status=status,
         )
-        return PunchPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get("/punches/{punch_id:uuid}", opt=allow_tenant_roles(), summary="One punch")
     async def get_punch(

@@ -14,6 +14,7 @@ from litestar.datastructures import UploadFile
 from api.db.models import PunchKind, PunchStatus
 from api.lib.dates import TimesInRange
 from api.lib.openapi_docs import REQUIRED_PART
+from api.lib.pagination import Page, schema_name
 
 DeviceId = Annotated[
     str, msgspec.Meta(min_length=1, max_length=128, pattern=r"^[^\x00-\x1f\x7f]+$")
@@ -74,11 +75,7 @@ class PunchOut(msgspec.Struct):
     timings_ms: dict[str, float] | None = None
 
 
-class PunchPage(msgspec.Struct):
-    items: list[PunchOut]
-    total: int
-    limit: int
-    offset: int
+PunchPage = Annotated[Page[PunchOut], schema_name("PunchPage")]
 
 
 class CosignIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -99,7 +99,7 @@ class EquipmentController(Controller):
         items, total = await services.list_equipment(
             db_session, actor, page, base, site_id=site_id, q=q, holder_id=holder_id
         )
-        return EquipmentPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get(
         "/due",
@@ -297,7 +297,7 @@ class EquipmentController(Controller):
         kind: FromQuery[EquipmentEventKind | None] = None,
     ) -> EventPage:
         items, total = await events.list_events(db_session, actor, equipment_id, page, kind)
-        return EventPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @post(
         "/{equipment_id:uuid}/events/{event_id:uuid}/close",

@@ -60,7 +60,7 @@ class WebhookController(Controller):
         page: NamedDependency[PageParams],
     ) -> WebhookPage:
         items, total = await services.list_webhooks(db_session, actor, page)
-        return WebhookPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @delete("/{webhook_id:uuid}", opt=allow(Role.ADMIN), summary="Remove a webhook")
     async def remove(
@@ -84,7 +84,7 @@ class WebhookController(Controller):
         page: NamedDependency[PageParams],
     ) -> DeliveryPage:
         items, total = await services.list_deliveries(db_session, actor, webhook_id, page)
-        return DeliveryPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
 
 class EventController(Controller):
@@ -105,4 +105,4 @@ class EventController(Controller):
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> EventPage:
         items, total = await services.list_events(db_session, actor, page, kind, site_id)
-        return EventPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.domain.hazards import feedback, quality, services
 from api.domain.hazards.schemas import (
     CloseIn,
+    FlaggedPage,
     HazardOut,
     HazardPage,
     ModelOut,
@@ -52,7 +53,7 @@ class HazardController(Controller):
             db_session, actor, state.store, state.settings, page, site_id, status
         )
         model = await quality.report(db_session, actor, state.settings, site_id, strict_site=False)
-        return HazardPage(
+        return FlaggedPage(
             items=items,  # type: ignore[arg-type]
             total=total,
             limit=page.limit,
@@ -187,7 +188,7 @@ class RectificationController(Controller):
         items, total = await services.list_rectifications(
             db_session, actor, page, site_id, status, overdue
         )
-        return RectificationPage(items=items, total=total, limit=page.limit, offset=page.offset)  # type: ignore[arg-type]
+        return page.of(items, total)  # type: ignore[arg-type]
 
     @post(
         "/{rectification_id:uuid}/close",

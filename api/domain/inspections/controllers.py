@@ -96,12 +96,7 @@ class InspectionController(Controller):
         items, total = await services.list_inspections(
             db_session, actor, state.store, state.settings, page, site_id
         )
-        return InspectionPage(
-            items=items,  # type: ignore[arg-type]
-            total=total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page.of(items, total)  # type: ignore[arg-type]
 
     @get("/{inspection_id:uuid}", opt=allow_tenant_roles(), summary="One inspection with photos")
     async def show(

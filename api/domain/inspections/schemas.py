@@ -11,6 +11,7 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from api.lib.openapi_docs import REQUIRED_PART
+from api.lib.pagination import Page, schema_name
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
@@ -75,8 +76,4 @@ class InspectionOut(msgspec.Struct):
     photos: list[PhotoOut]
 
 
-class InspectionPage(msgspec.Struct):
-    items: list[InspectionOut]
-    total: int
-    limit: int
-    offset: int
+InspectionPage = Annotated[Page[InspectionOut], schema_name("InspectionPage")]

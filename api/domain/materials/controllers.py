@@ -93,7 +93,7 @@ class BatchController(Controller):
         items, total = await services.list_batches(
             db_session, actor, page, reader, site_id=site_id, certificate=certificate
         )
-        return BatchPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get(
         "/labels.html",
@@ -220,7 +220,7 @@ class BatchController(Controller):
         page: NamedDependency[PageParams],
     ) -> ReceiptPage:
         items, total = await receipts.list_receipts(db_session, actor, batch_id, page)
-        return ReceiptPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get(
         "/{batch_id:uuid}/label.svg",

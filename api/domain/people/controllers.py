@@ -118,7 +118,7 @@ class CompanyController(Controller):
         self, db_session: NamedDependency[AsyncSession], page: NamedDependency[PageParams]
     ) -> CompanyPage:
         items, total = await services.list_companies(db_session, page)
-        return CompanyPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
 
 _REPLAY = ResponseSpec(data_container=UserOut, description="Replay of an earlier create")
@@ -154,7 +154,7 @@ class UserController(Controller):
         crew_id: FromQuery[uuid.UUID | None] = None,
     ) -> UserPage:
         items, total = await services.list_users(db_session, actor, page, role, crew_id)
-        return UserPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get("/{user_id:uuid}", opt=allow_tenant_roles(), summary="One user")
     async def get(

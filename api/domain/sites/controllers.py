@@ -63,7 +63,7 @@ class SiteController(Controller):
         project_id: FromQuery[uuid.UUID | None] = None,
     ) -> SitePage:
         items, total = await services.list_sites(db_session, actor, page, project_id)
-        return SitePage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get(
         "/locate",
@@ -150,7 +150,7 @@ class ProjectController(Controller):
         page: NamedDependency[PageParams],
     ) -> ProjectPage:
         items, total = await services.list_projects(db_session, actor, page)
-        return ProjectPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @put(
         "/{project_id:uuid}/members/{user_id:uuid}",
@@ -215,4 +215,4 @@ class CrewController(Controller):
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> CrewPage:
         items, total = await services.list_crews(db_session, actor, page, site_id)
-        return CrewPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
