@@ -69,7 +69,7 @@ class AttendanceController(Controller):
         outcome = await punches.record_punch(
             db_session, actor, state.settings, state.store, meta, selfie
         )
-        return outcome.response()  # type: ignore[return-value]
+        return outcome.response()
 
     @get("/punches", opt=allow_tenant_roles(), summary="Punches the caller may see, newest first")
     async def list_punches(

@@ -77,12 +77,13 @@ class EquipmentController(Controller):
         actor: NamedDependency[Actor],
         base: NamedDependency[str],
     ) -> Response[EquipmentOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope="equipment",
             data=data,
             create=lambda s, a, d: services.create_equipment(s, a, d, base),
+            out=EquipmentOut,
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Items on the caller's sites, newest first")
@@ -273,7 +274,7 @@ class EquipmentController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[EventOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             # The item is part of what the id stands for: the same id sent for another
@@ -281,6 +282,7 @@ class EquipmentController(Controller):
             scope=f"equipment_event:{equipment_id}",
             data=data,
             create=lambda s, a, d: events.create_event(s, a, equipment_id, d),
+            out=EventOut,
         )
 
     @get(
@@ -328,12 +330,13 @@ class EquipmentController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[PlanOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope=f"maintenance_plan:{equipment_id}",
             data=data,
             create=lambda s, a, d: plans.create_plan(s, a, equipment_id, d),
+            out=PlanOut,
         )
 
     @get(

@@ -45,11 +45,11 @@ class WebhookController(Controller):
         actor: NamedDependency[Actor],
         state: State,
     ) -> Response[WebhookOut]:
-        async def create(session: AsyncSession, who: Actor, body: WebhookIn) -> dict[str, object]:
+        async def create(session: AsyncSession, who: Actor, body: WebhookIn) -> WebhookOut:
             return await services.create_webhook(session, who, body, state.settings)
 
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="webhook", data=data, create=create
+        return await create_response(
+            db_session, actor, scope="webhook", data=data, create=create, out=WebhookOut
         )
 
     @get("/", opt=allow(Role.ADMIN), summary="The company's webhooks")

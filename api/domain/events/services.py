@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -38,7 +37,7 @@ def _audit_view(hook: Webhook) -> dict[str, Any]:
 
 async def create_webhook(
     session: AsyncSession, actor: Actor, data: WebhookIn, settings: Settings
-) -> dict[str, Any]:
+) -> WebhookOut:
     check_url(data.url, allow_private=settings.webhook_allow_private)
     hook = Webhook(
         id=data.id or uuid.uuid4(),
@@ -59,7 +58,7 @@ async def create_webhook(
         entity_id=hook.id,
         after=_audit_view(hook),
     )
-    return msgspec.to_builtins(webhook_out(hook))  # type: ignore[no-any-return]
+    return webhook_out(hook)
 
 
 async def list_webhooks(

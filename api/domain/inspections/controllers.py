@@ -80,8 +80,13 @@ class InspectionController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[InspectionOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="inspection", data=data, create=services.create_inspection
+        return await create_response(
+            db_session,
+            actor,
+            scope="inspection",
+            data=data,
+            create=services.create_inspection,
+            out=InspectionOut,
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Inspections visible to the caller, newest first")

@@ -72,12 +72,13 @@ class BatchController(Controller):
         actor: NamedDependency[Actor],
         reader: NamedDependency[BatchReader],
     ) -> Response[BatchOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope="material_batch",
             data=data,
             create=lambda s, a, d: services.create_batch(s, a, d, reader),
+            out=BatchOut,
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Batches on the caller's sites, newest first")
@@ -199,12 +200,13 @@ class BatchController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[ReceiptOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope=f"material_receipt:{batch_id}",
             data=data,
             create=lambda s, a, d: receipts.create_receipt(s, a, batch_id, d),
+            out=ReceiptOut,
         )
 
     @get(

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -166,7 +165,7 @@ async def locked_batch(session: AsyncSession, actor: Actor, batch_id: uuid.UUID)
 
 async def create_batch(
     session: AsyncSession, actor: Actor, data: BatchIn, reader: BatchReader
-) -> dict[str, Any]:
+) -> BatchOut:
     await get_visible_site(session, actor, data.site_id)
     (code,) = await fresh_codes(session)
     batch = MaterialBatch(
@@ -200,7 +199,7 @@ async def create_batch(
         entity_id=batch.id,
         after=audit.snapshot(batch),
     )
-    return msgspec.to_builtins(await reader.one(session, actor, batch.id))  # type: ignore[no-any-return]
+    return await reader.one(session, actor, batch.id)
 
 
 async def list_batches(

@@ -140,8 +140,8 @@ class UserController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[UserOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="user", data=data, create=services.create_user
+        return await create_response(
+            db_session, actor, scope="user", data=data, create=services.create_user, out=UserOut
         )
 
     @get("/", opt=allow(Role.ADMIN, Role.MANAGER, Role.FOREMAN), summary="List people")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from litestar import Controller, Response, delete, get, post, put
 from litestar.datastructures import State
@@ -52,10 +51,8 @@ class FaceController(Controller):
         actor: NamedDependency[Actor],
         state: State,
     ) -> Response[FaceStatus]:
-        body: dict[str, Any] = await face_services.enrol(
-            db_session, actor, state.settings, user_id, data
-        )
-        return Response(body, status_code=200)  # type: ignore[arg-type]
+        body = await face_services.enrol(db_session, actor, state.settings, user_id, data)
+        return Response(body, status_code=200)
 
     @get("/", opt=allow_tenant_roles(), summary="Enrolment state and consent")
     async def status(

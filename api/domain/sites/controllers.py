@@ -50,8 +50,8 @@ class SiteController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[SiteOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="site", data=data, create=services.create_site
+        return await create_response(
+            db_session, actor, scope="site", data=data, create=services.create_site, out=SiteOut
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Sites visible to the caller")
@@ -198,8 +198,8 @@ class CrewController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[CrewOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="crew", data=data, create=services.create_crew
+        return await create_response(
+            db_session, actor, scope="crew", data=data, create=services.create_crew, out=CrewOut
         )
 
     @get(
