@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import Role
 from api.domain.events import services
 from api.domain.events.schemas import (
@@ -43,10 +43,10 @@ class WebhookController(Controller):
         data: JSONBody[WebhookIn],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
     ) -> Response[WebhookOut]:
         async def create(session: AsyncSession, who: Actor, body: WebhookIn) -> WebhookOut:
-            return await services.create_webhook(session, who, body, state.settings)
+            return await services.create_webhook(session, who, body, settings)
 
         return await create_response(
             db_session, actor, scope="webhook", data=data, create=create, out=WebhookOut

@@ -22,7 +22,7 @@ from api.domain.inspections.schemas import (
     PhotoForm,
     PhotoOut,
 )
-from api.jobs.queue import defer_after_commit
+from api.jobs.queue import JobQueue, defer_after_commit
 from api.lib.authz import allow_tenant_roles, get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import Invalid
@@ -30,6 +30,7 @@ from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 from api.lib.photos import Ingested, PhotoMeta, get_visible_photo, ingest_photo, photo_body
 from api.lib.uploads import configured_upload_route, parse_meta, read_upload
+from storage.s3 import ObjectStore
 
 UPLOAD_DESCRIPTION = (
     "Multipart: `file` (JPEG, PNG, WebP, HEIC/HEIF or AVIF; the type is read from the "
@@ -42,19 +43,23 @@ UPLOAD_DESCRIPTION = (
 
 
 async def _photo_response(
-    db_session: AsyncSession, ingested: Ingested, state: State
+    db_session: AsyncSession,
+    ingested: Ingested,
+    jobs: JobQueue,
+    store: ObjectStore,
+    settings: Settings,
 ) -> Response[Any]:
     photo = ingested.photo
     if photo.hazard_status == "pending":
         # Also on a resend: the first attempt may have died before queueing its check.
         await defer_after_commit(
             db_session,
-            state.jobs,
+            jobs,
             "hazards.detect",
             queueing_lock=f"detect:{photo.id}",
             photo_id=str(photo.id),
         )
-    body = photo_body(photo, state.store, state.settings)
+    body = photo_body(photo, store, settings)
     return Response(body, status_code=201 if ingested.created else 200)
 
 
@@ -95,11 +100,12 @@ class InspectionController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         page: NamedDependency[PageParams],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> InspectionPage:
         items, total = await services.list_inspections(
-            db_session, actor, state.store, state.settings, page, site_id
+            db_session, actor, store, settings, page, site_id
         )
         return page.of(items, total)  # type: ignore[arg-type]
 
@@ -109,11 +115,10 @@ class InspectionController(Controller):
         inspection_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> InspectionOut:
-        body = await services.show_inspection(
-            db_session, actor, state.store, state.settings, inspection_id
-        )
+        body = await services.show_inspection(db_session, actor, store, settings, inspection_id)
         return body  # type: ignore[return-value]
 
     @post(
@@ -130,13 +135,15 @@ class InspectionController(Controller):
         data: MultipartBody[PhotoForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         state: State,
     ) -> Response[PhotoOut]:
-        meta, content = await _read_photo_form(data, state.settings)
+        meta, content = await _read_photo_form(data, settings)
         ingested = await services.add_photo(
-            db_session, actor, state.store, state.settings, inspection_id, meta, content
+            db_session, actor, store, settings, inspection_id, meta, content
         )
-        return await _photo_response(db_session, ingested, state)
+        return await _photo_response(db_session, ingested, state.jobs, store, settings)
 
 
 class PhotoController(Controller):
@@ -156,16 +163,18 @@ class PhotoController(Controller):
         data: MultipartBody[PhotoForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         state: State,
     ) -> Response[PhotoOut]:
-        meta, content = await _read_photo_form(data, state.settings)
+        meta, content = await _read_photo_form(data, settings)
         if meta.site_id is None:
             raise Invalid("meta.site_id is required for a photo without an inspection")
         site = await get_visible_site(db_session, actor, meta.site_id)
         ingested = await ingest_photo(
-            db_session, state.store, state.settings, actor, site=site, meta=meta, data=content
+            db_session, store, settings, actor, site=site, meta=meta, data=content
         )
-        return await _photo_response(db_session, ingested, state)
+        return await _photo_response(db_session, ingested, state.jobs, store, settings)
 
     @get("/{photo_id:uuid}", opt=allow_tenant_roles(), summary="A photo with its hazard check")
     async def show(
@@ -173,10 +182,11 @@ class PhotoController(Controller):
         photo_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> PhotoOut:
         photo = await get_visible_photo(db_session, actor, photo_id)
-        return photo_body(photo, state.store, state.settings)  # type: ignore[return-value]
+        return photo_body(photo, store, settings)  # type: ignore[return-value]
 
     @get(
         "/{photo_id:uuid}/file",
@@ -190,10 +200,11 @@ class PhotoController(Controller):
         photo_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         variant: FromQuery[Literal["full", "thumb"]] = "full",
     ) -> Redirect:
         photo = await get_visible_photo(db_session, actor, photo_id)
         key = photo.thumb_key if variant == "thumb" else photo.key
-        url = state.store.presigned_get_url(key, expires_s=state.settings.presign_ttl_s)
+        url = store.presigned_get_url(key, expires_s=settings.presign_ttl_s)
         return Redirect(url, status_code=307, headers={"Cache-Control": "private, no-store"})

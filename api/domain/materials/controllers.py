@@ -6,14 +6,15 @@ deliveries and sees the batches."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from litestar import Controller, MediaType, Request, Response, get, post, put
+from litestar import Controller, MediaType, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import MaterialBatch, Role
 from api.domain.materials import certificates, receipts, services
 from api.domain.materials.imports import BATCH_IMPORT
@@ -43,6 +44,7 @@ from api.lib.label_responses import label_response, sheet_response, site_labels
 from api.lib.pagination import PageParams
 from api.lib.qr import public_base
 from api.lib.uploads import read_upload, upload_route
+from storage.s3 import ObjectStore
 
 REGISTRARS = (Role.ADMIN, Role.MANAGER)
 CERTIFIERS = (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN)
@@ -171,18 +173,18 @@ class BatchController(Controller):
     )
     async def put_certificate(
         self,
-        request: Request[Any, Any, Any],
         batch_id: FromPath[uuid.UUID],
         data: MultipartBody[CertificateForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         reader: NamedDependency[BatchReader],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> BatchOut:
         expires_on = certificates.parse_expires_on(data.expires_on)
         content = await read_upload(data.file, certificates.MAX_CERTIFICATE_BYTES)
-        state = request.app.state
         return await certificates.put_certificate(
-            db_session, actor, state.store, state.settings, reader, batch_id, content, expires_on
+            db_session, actor, store, settings, reader, batch_id, content, expires_on
         )
 
     @post(

@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import Role
 from api.domain.attendance import selfies as selfie_store
 from api.domain.people import face_services
@@ -49,9 +50,9 @@ class FaceController(Controller):
         data: MultipartBody[FaceEnrolForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
     ) -> Response[FaceStatus]:
-        body = await face_services.enrol(db_session, actor, state.settings, user_id, data)
+        body = await face_services.enrol(db_session, actor, settings, user_id, data)
         return Response(body, status_code=200)
 
     @get("/", opt=allow_tenant_roles(), summary="Enrolment state and consent")

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from api.domain.system.checks import check_storage, ping_database, readiness
 from api.jobs.depth import refresh_queue_depth
 from api.lib.authz import PUBLIC
+from api.lib.deps import provide_settings, provide_store
 from api.lib.errors import Unauthenticated
 from api.lib.metrics import exposition, metrics_token_ok
 
@@ -28,7 +29,7 @@ class HealthController(Controller):
     async def health(self, state: State) -> Response[dict[str, str]]:
         result = {"status": "ok", "db": "ok", "storage": "ok"}
         result["db"] = await ping_database(state.engine)
-        result["storage"] = await check_storage(state.store)
+        result["storage"] = await check_storage(provide_store(state))
         if "down" in result.values():
             result["status"] = "degraded"
             return Response(result, status_code=503)
@@ -50,7 +51,7 @@ class HealthController(Controller):
         " are ready, 503 naming what is not",
     )
     async def ready(self, state: State) -> Response[dict[str, str]]:
-        ok, body = await readiness(state.engine, state.store)
+        ok, body = await readiness(state.engine, provide_store(state))
         return Response(body, status_code=200 if ok else 503)
 
 
@@ -61,7 +62,9 @@ class HealthController(Controller):
     summary="Prometheus text format; a Bearer token when SITECHECK_METRICS_TOKEN is set",
 )
 async def metrics(request: Request[Any, Any, Any], state: State) -> Response[bytes]:
-    if not metrics_token_ok(state.settings.metrics_token, request.headers.get("authorization")):
+    if not metrics_token_ok(
+        provide_settings(state).metrics_token, request.headers.get("authorization")
+    ):
         raise Unauthenticated(
             "Metrics need the scrape token",
             code="metrics_token_required",
