@@ -196,7 +196,7 @@ async def punch_once(
         commit_ms = (time.perf_counter() - committing) * 1000
     total_ms = (time.perf_counter() - started) * 1000
     cpu_ms = (time.process_time() - cpu_started) * 1000
-    t = outcome.body["timings_ms"]
+    t = outcome.body.timings_ms or {}
     stages = {
         "decode": t.get("face_decode", 0.0),
         "detect": t.get("face_detect", 0.0),
@@ -206,7 +206,7 @@ async def punch_once(
         "storage": t.get("storage", 0.0),
         "api cpu": cpu_ms,
     }
-    return total_ms, stages, outcome.body["checks"]["face"]
+    return total_ms, stages, outcome.body.checks["face"]
 
 
 # ------------------------------------------------------------------------ the run

@@ -22,7 +22,7 @@ import json
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 import msgspec
 from litestar import Response
@@ -37,17 +37,19 @@ from api.lib.errors import IdConflict
 
 UNIQUE_VIOLATION = "23505"
 
+Out = TypeVar("Out", bound=msgspec.Struct)
+
 
 @dataclass(frozen=True)
-class Outcome:
+class Outcome(Generic[Out]):
     status_code: int
-    body: dict[str, Any]
+    body: Out
 
     @property
     def replayed(self) -> bool:
         return self.status_code == 200
 
-    def response(self) -> Response[dict[str, Any]]:
+    def response(self) -> Response[Out]:
         return Response(self.body, status_code=self.status_code)
 
 
@@ -67,8 +69,11 @@ async def create_once(
     scope: str,
     client_id: uuid.UUID,
     request_hash: str,
-    create: Callable[[], Awaitable[dict[str, Any]]],
-) -> Outcome:
+    create: Callable[[], Awaitable[Out]],
+    out: type[Out],
+) -> Outcome[Out]:
+    """The create's answer, or the stored answer to the same id, read back as `out`
+    (the stored JSON is what `out` encoded to, so the replay is the same bytes)."""
     inserted = await session.scalar(
         insert(IdempotencyKey)
         .values(
@@ -97,7 +102,7 @@ async def create_once(
         if not same or existing is None or existing.response is None:
             # Another company's id answers exactly like a clash: nothing leaks.
             raise _id_taken(client_id)
-        return Outcome(200, existing.response)
+        return Outcome(200, msgspec.convert(existing.response, out))
 
     try:
         body = await create()
@@ -113,7 +118,7 @@ async def create_once(
     await session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.id == client_id)
-        .values(status_code=201, response=body)
+        .values(status_code=201, response=msgspec.to_builtins(body))
     )
     return Outcome(201, body)
 
@@ -151,8 +156,9 @@ async def create_response(
     *,
     scope: str,
     data: P,
-    create: Callable[[AsyncSession, Actor, P], Awaitable[dict[str, Any]]],
-) -> Response[dict[str, Any]]:
+    create: Callable[[AsyncSession, Actor, P], Awaitable[Out]],
+    out: type[Out],
+) -> Response[Out]:
     """201 for a plain create; with a client id, the idempotent create_once answer."""
     if data.id is None:
         return Response(await create(session, actor, data), status_code=201)
@@ -163,5 +169,6 @@ async def create_response(
         client_id=data.id,
         request_hash=fingerprint(data),
         create=lambda: create(session, actor, data),
+        out=out,
     )
     return outcome.response()

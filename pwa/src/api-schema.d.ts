@@ -366,6 +366,13 @@ export type webhooks = Record<string, never>;
 
 export interface components {
   schemas: {
+    /** Page[EventOut] */
+    AlertPage: {
+      items: components["schemas"]["alerts_schemas_EventOut"][];
+      total: number;
+      limit: number;
+      offset: number;
+    };
     /** AuditOut */
     AuditOut: {
       id: number;
@@ -386,7 +393,7 @@ export interface components {
       device_id: string | null;
       request_id: string | null;
     };
-    /** AuditPage */
+    /** Page[AuditOut] */
     AuditPage: {
       items: components["schemas"]["AuditOut"][];
       total: number;
@@ -437,7 +444,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
-    /** BatchPage */
+    /** Page[BatchOut] */
     BatchPage: {
       items: components["schemas"]["BatchOut"][];
       total: number;
@@ -495,7 +502,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
-    /** CompanyPage */
+    /** Page[CompanyOut] */
     CompanyPage: {
       items: components["schemas"]["CompanyOut"][];
       total: number;
@@ -533,7 +540,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
-    /** CrewPage */
+    /** Page[CrewOut] */
     CrewPage: {
       items: components["schemas"]["CrewOut"][];
       total: number;
@@ -609,7 +616,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
-    /** DeliveryPage */
+    /** Page[DeliveryOut] */
     DeliveryPage: {
       items: components["schemas"]["DeliveryOut"][];
       total: number;
@@ -657,6 +664,13 @@ export interface components {
      * @enum {string}
      */
     EquipmentEventKind: "inspection" | "maintenance" | "check_out" | "check_in" | "defect";
+    /** Page[EventOut] */
+    EquipmentEventPage: {
+      items: components["schemas"]["equipment_schemas_EventOut"][];
+      total: number;
+      limit: number;
+      offset: number;
+    };
     /** EquipmentIn */
     EquipmentIn: {
       /** Format: uuid */
@@ -698,7 +712,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
-    /** EquipmentPage */
+    /** Page[EquipmentOut] */
     EquipmentPage: {
       items: components["schemas"]["EquipmentOut"][];
       total: number;
@@ -789,7 +803,7 @@ export interface components {
       verified: boolean;
       samples: number;
     };
-    /** HazardPage */
+    /** FlaggedPage[HazardOut] */
     HazardPage: {
       items: components["schemas"]["hazards_schemas_HazardOut"][];
       total: number;
@@ -859,7 +873,7 @@ export interface components {
       created_at: string;
       photos: components["schemas"]["PhotoOut"][];
     };
-    /** InspectionPage */
+    /** Page[InspectionOut] */
     InspectionPage: {
       items: components["schemas"]["InspectionOut"][];
       total: number;
@@ -1024,7 +1038,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
-    /** ProjectPage */
+    /** Page[ProjectOut] */
     ProjectPage: {
       items: components["schemas"]["ProjectOut"][];
       total: number;
@@ -1075,7 +1089,7 @@ export interface components {
         [key: string]: number;
       }, null]>;
     };
-    /** PunchPage */
+    /** Page[PunchOut] */
     PunchPage: {
       items: components["schemas"]["PunchOut"][];
       total: number;
@@ -1120,7 +1134,7 @@ export interface components {
       created_at: string;
       photo_ids: string[];
     };
-    /** ReceiptPage */
+    /** Page[ReceiptOut] */
     ReceiptPage: {
       items: components["schemas"]["ReceiptOut"][];
       total: number;
@@ -1159,7 +1173,7 @@ export interface components {
       closed_at?: string | null;
       refused_reason?: string | null;
     };
-    /** RectificationPage */
+    /** Page[RectificationOut] */
     RectificationPage: {
       items: components["schemas"]["RectificationOut"][];
       total: number;
@@ -1238,7 +1252,7 @@ export interface components {
         [key: string]: unknown;
       }, null]>;
     };
-    /** SitePage */
+    /** Page[SiteOut] */
     SitePage: {
       items: components["schemas"]["SiteOut"][];
       total: number;
@@ -1304,7 +1318,7 @@ export interface components {
       created_at: string;
       face: components["schemas"]["FaceSummary"];
     };
-    /** UserPage */
+    /** Page[UserOut] */
     UserPage: {
       items: components["schemas"]["UserOut"][];
       total: number;
@@ -1345,7 +1359,7 @@ export interface components {
       /** Format: date-time */
       created_at: string;
     };
-    /** WebhookPage */
+    /** Page[WebhookOut] */
     WebhookPage: {
       items: components["schemas"]["WebhookOut"][];
       total: number;
@@ -1363,13 +1377,6 @@ export interface components {
       };
       /** Format: date-time */
       created_at: string;
-    };
-    /** EventPage */
-    alerts_schemas_EventPage: {
-      items: components["schemas"]["alerts_schemas_EventOut"][];
-      total: number;
-      limit: number;
-      offset: number;
     };
     /** ReviewIn */
     attendance_schemas_ReviewIn: {
@@ -1397,13 +1404,6 @@ export interface components {
       closed_at: string | null;
       close_note: string | null;
       photo_ids: string[];
-    };
-    /** EventPage */
-    equipment_schemas_EventPage: {
-      items: components["schemas"]["equipment_schemas_EventOut"][];
-      total: number;
-      limit: number;
-      offset: number;
     };
     /** HazardOut */
     hazards_schemas_HazardOut: {
@@ -3522,7 +3522,7 @@ export interface operations {
         headers: {
         };
         content: {
-          "application/json": components["schemas"]["equipment_schemas_EventPage"];
+          "application/json": components["schemas"]["EquipmentEventPage"];
         };
       };
       /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */
@@ -6736,7 +6736,7 @@ export interface operations {
         headers: {
         };
         content: {
-          "application/json": components["schemas"]["alerts_schemas_EventPage"];
+          "application/json": components["schemas"]["AlertPage"];
         };
       };
       /** @description The request is malformed: bad JSON, a missing or mistyped field (validation_error) */

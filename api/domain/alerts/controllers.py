@@ -6,12 +6,12 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller, Response, delete, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import Role
 from api.domain.alerts import services
 from api.domain.alerts.outbox import KIND_PATTERN
@@ -43,13 +43,13 @@ class WebhookController(Controller):
         data: JSONBody[WebhookIn],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
     ) -> Response[WebhookOut]:
-        async def create(session: AsyncSession, who: Actor, body: WebhookIn) -> dict[str, object]:
-            return await services.create_webhook(session, who, body, state.settings)
+        async def create(session: AsyncSession, who: Actor, body: WebhookIn) -> WebhookOut:
+            return await services.create_webhook(session, who, body, settings)
 
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="webhook", data=data, create=create
+        return await create_response(
+            db_session, actor, scope="webhook", data=data, create=create, out=WebhookOut
         )
 
     @get("/", opt=allow(Role.ADMIN), summary="The company's webhooks")
@@ -60,7 +60,7 @@ class WebhookController(Controller):
         page: NamedDependency[PageParams],
     ) -> WebhookPage:
         items, total = await services.list_webhooks(db_session, actor, page)
-        return WebhookPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @delete("/{webhook_id:uuid}", opt=allow(Role.ADMIN), summary="Remove a webhook")
     async def remove(
@@ -84,7 +84,7 @@ class WebhookController(Controller):
         page: NamedDependency[PageParams],
     ) -> DeliveryPage:
         items, total = await services.list_deliveries(db_session, actor, webhook_id, page)
-        return DeliveryPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
 
 class EventController(Controller):
@@ -105,4 +105,4 @@ class EventController(Controller):
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> EventPage:
         items, total = await services.list_events(db_session, actor, page, kind, site_id)
-        return EventPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)

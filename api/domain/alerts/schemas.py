@@ -10,6 +10,7 @@ import msgspec
 
 from api.db.models import DeliveryStatus, WebhookFormat
 from api.domain.alerts.outbox import KIND_PATTERN
+from api.lib.pagination import Page, schema_name
 
 # A kind to subscribe to, or "*" for all of them.
 KindFilter = Annotated[
@@ -40,11 +41,7 @@ class WebhookOut(msgspec.Struct):
     created_at: datetime
 
 
-class WebhookPage(msgspec.Struct):
-    items: list[WebhookOut]
-    total: int
-    limit: int
-    offset: int
+WebhookPage = Annotated[Page[WebhookOut], schema_name("WebhookPage")]
 
 
 class DeliveryOut(msgspec.Struct):
@@ -59,11 +56,7 @@ class DeliveryOut(msgspec.Struct):
     created_at: datetime
 
 
-class DeliveryPage(msgspec.Struct):
-    items: list[DeliveryOut]
-    total: int
-    limit: int
-    offset: int
+DeliveryPage = Annotated[Page[DeliveryOut], schema_name("DeliveryPage")]
 
 
 class EventOut(msgspec.Struct):
@@ -74,8 +67,4 @@ class EventOut(msgspec.Struct):
     created_at: datetime
 
 
-class EventPage(msgspec.Struct):
-    items: list[EventOut]
-    total: int
-    limit: int
-    offset: int
+EventPage = Annotated[Page[EventOut], schema_name("AlertPage")]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,7 +41,7 @@ def _audit_view(hook: Webhook) -> dict[str, Any]:
 
 async def create_webhook(
     session: AsyncSession, actor: Actor, data: WebhookIn, settings: Settings
-) -> dict[str, Any]:
+) -> WebhookOut:
     check_url(data.url, allow_private=settings.webhooks.allow_private)
     hook = Webhook(
         id=data.id or uuid.uuid4(),
@@ -54,7 +53,7 @@ async def create_webhook(
         created_by=actor.id,
     )
     await audit.add_and_record(session, actor, hook, entity="webhook", extra=_redacted(hook))
-    return msgspec.to_builtins(webhook_out(hook))  # type: ignore[no-any-return]
+    return webhook_out(hook)
 
 
 async def list_webhooks(

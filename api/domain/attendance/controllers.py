@@ -8,13 +8,13 @@ from typing import Annotated
 
 import anyio.to_thread
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import PunchStatus, Role
 from api.domain.attendance import punches, reports, services
 from api.domain.attendance.schemas import (
@@ -34,6 +34,7 @@ from api.lib.pagination import PageParams
 from api.lib.spreadsheets import write_csv, write_xlsx
 from api.lib.uploads import parse_meta, upload_route
 from api.server.openapi_docs import success_media_types
+from storage.s3 import ObjectStore
 
 _CONTENT_TYPES = {
     # Litestar adds "; charset=utf-8" to text/* itself (naming it here doubled it).
@@ -62,14 +63,13 @@ class AttendanceController(Controller):
         data: Annotated[PunchForm, Body(media_type=RequestEncodingType.MULTI_PART)],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> Response[PunchOut]:
         meta = parse_meta(data.meta, PunchMeta)
         selfie = await punches.read_selfie(data.selfie)
-        outcome = await punches.record_punch(
-            db_session, actor, state.settings, state.store, meta, selfie
-        )
-        return outcome.response()  # type: ignore[return-value]
+        outcome = await punches.record_punch(db_session, actor, settings, store, meta, selfie)
+        return outcome.response()
 
     @get("/punches", opt=allow_tenant_roles(), summary="Punches the caller may see, newest first")
     async def list_punches(
@@ -77,7 +77,7 @@ class AttendanceController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         page: NamedDependency[PageParams],
-        state: State,
+        store: NamedDependency[ObjectStore],
         site_id: FromQuery[uuid.UUID | None] = None,
         user_id: FromQuery[uuid.UUID | None] = None,
         since_raw: Annotated[str | None, instant_query("from")] = None,
@@ -89,7 +89,7 @@ class AttendanceController(Controller):
         items, total = await services.list_punches(
             db_session,
             actor,
-            state.store,
+            store,
             page,
             site_id=site_id,
             user_id=user_id,
@@ -97,7 +97,7 @@ class AttendanceController(Controller):
             until=until,
             status=status,
         )
-        return PunchPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get("/punches/{punch_id:uuid}", opt=allow_tenant_roles(), summary="One punch")
     async def get_punch(
@@ -105,9 +105,9 @@ class AttendanceController(Controller):
         punch_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        store: NamedDependency[ObjectStore],
     ) -> PunchOut:
-        return await services.get_punch(db_session, actor, state.store, punch_id)
+        return await services.get_punch(db_session, actor, store, punch_id)
 
     @post(
         "/punches/{punch_id:uuid}/cosign",
@@ -121,9 +121,9 @@ class AttendanceController(Controller):
         data: JSONBody[CosignIn],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        store: NamedDependency[ObjectStore],
     ) -> PunchOut:
-        return await services.cosign(db_session, actor, state.store, punch_id, data)
+        return await services.cosign(db_session, actor, store, punch_id, data)
 
     @post(
         "/punches/{punch_id:uuid}/review",
@@ -137,9 +137,9 @@ class AttendanceController(Controller):
         data: JSONBody[ReviewIn],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        store: NamedDependency[ObjectStore],
     ) -> PunchOut:
-        return await services.review(db_session, actor, state.store, punch_id, data)
+        return await services.review(db_session, actor, store, punch_id, data)
 
     @get(
         "/daily",
@@ -150,12 +150,12 @@ class AttendanceController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
         site_id: FromQuery[uuid.UUID],
         day: Annotated[date, QueryParameter(name="date")],
     ) -> DailyBoard:
         day = in_range(day, "date")
-        return await reports.daily_board(db_session, actor, state.settings, site_id, day)
+        return await reports.daily_board(db_session, actor, settings, site_id, day)
 
     @get(
         "/export",

@@ -23,7 +23,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio
 import msgspec
@@ -36,7 +36,7 @@ from api.config import Settings
 from api.db.models import Punch, PunchStatus, Site, WorkerDevice
 from api.db.models.base import utcnow
 from api.domain.attendance import verdicts
-from api.domain.attendance.schemas import PunchMeta
+from api.domain.attendance.schemas import PunchMeta, PunchOut
 from api.domain.attendance.selfies import selfie_key, store_selfie
 from api.domain.attendance.views import punch_out
 from api.domain.faces.recognition import IMAGE_INVALID, NOT_ENROLLED, verify_face
@@ -79,10 +79,10 @@ async def record_punch(
     store: ObjectStore,
     meta: PunchMeta,
     selfie: Selfie,
-) -> Outcome:
+) -> Outcome[PunchOut]:
     key = selfie_key(actor.company_id, meta.id)
 
-    async def create() -> dict[str, Any]:
+    async def create() -> PunchOut:
         return await _create(session, actor, settings, store, meta, selfie, key)
 
     # Marked for every punch, before the idempotency key is taken (committing after it
@@ -98,6 +98,7 @@ async def record_punch(
         client_id=meta.id,
         request_hash=fingerprint(meta, selfie.sha256),
         create=create,
+        out=PunchOut,
     )
     await unmark(session, [key])
     return outcome
@@ -130,7 +131,7 @@ async def _create(
     meta: PunchMeta,
     selfie: Selfie,
     stored_key: str,
-) -> dict[str, Any]:
+) -> PunchOut:
     clock = _Clock()
     received_at = utcnow()
     check_point(meta.lat, meta.lon)
@@ -194,11 +195,16 @@ async def _create(
     )
     session.add(punch)
     await clock.time("db", session.flush)
-    body = msgspec.to_builtins(punch_out(punch))
+    out = punch_out(punch)
     await audit.record(
-        session, actor, action="create", entity="punch", entity_id=punch_id, after=body
+        session,
+        actor,
+        action="create",
+        entity="punch",
+        entity_id=punch_id,
+        after=msgspec.to_builtins(out),
     )
-    return {**body, "timings_ms": clock.total()}
+    return msgspec.structs.replace(out, timings_ms=clock.total())
 
 
 async def lock_worker(session: AsyncSession, user_id: uuid.UUID) -> None:

@@ -13,6 +13,7 @@ from litestar.datastructures import UploadFile
 
 from api.db.models import PunchKind, PunchStatus
 from api.lib.dates import TimesInRange
+from api.lib.pagination import Page, schema_name
 from api.server.openapi_docs import REQUIRED_PART
 
 DeviceId = Annotated[
@@ -74,11 +75,7 @@ class PunchOut(msgspec.Struct):
     timings_ms: dict[str, float] | None = None
 
 
-class PunchPage(msgspec.Struct):
-    items: list[PunchOut]
-    total: int
-    limit: int
-    offset: int
+PunchPage = Annotated[Page[PunchOut], schema_name("PunchPage")]
 
 
 class CosignIn(msgspec.Struct, forbid_unknown_fields=True):

@@ -17,7 +17,7 @@ from api.db.models import AuditEntry, Role
 from api.lib.authz import allow
 from api.lib.context import Actor
 from api.lib.dates import instant_query, parse_instant
-from api.lib.pagination import PageParams, fetch_page
+from api.lib.pagination import Page, PageParams, fetch_page, schema_name
 from api.lib.schemas import PRINTABLE
 
 
@@ -36,11 +36,7 @@ class AuditOut(msgspec.Struct):
     request_id: str | None
 
 
-class AuditPage(msgspec.Struct):
-    items: list[AuditOut]
-    total: int
-    limit: int
-    offset: int
+AuditPage = Annotated[Page[AuditOut], schema_name("AuditPage")]
 
 
 # Entity names and ids are printable (ids are UUIDs or codes); a control character can
@@ -99,4 +95,4 @@ class AuditController(Controller):
             )
             for r in rows
         ]
-        return AuditPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)

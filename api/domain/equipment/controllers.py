@@ -79,12 +79,13 @@ class EquipmentController(Controller):
         actor: NamedDependency[Actor],
         base: NamedDependency[str],
     ) -> Response[EquipmentOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope="equipment",
             data=data,
             create=lambda s, a, d: services.create_equipment(s, a, d, base),
+            out=EquipmentOut,
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Items on the caller's sites, newest first")
@@ -101,7 +102,7 @@ class EquipmentController(Controller):
         items, total = await services.list_equipment(
             db_session, actor, page, base, site_id=site_id, q=q, holder_id=holder_id
         )
-        return EquipmentPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get(
         "/due",
@@ -207,7 +208,7 @@ class EquipmentController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[EventOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             # The item is part of what the id stands for: the same id sent for another
@@ -215,6 +216,7 @@ class EquipmentController(Controller):
             scope=f"equipment_event:{equipment_id}",
             data=data,
             create=lambda s, a, d: events.create_event(s, a, equipment_id, d),
+            out=EventOut,
         )
 
     @get(
@@ -231,7 +233,7 @@ class EquipmentController(Controller):
         kind: FromQuery[EquipmentEventKind | None] = None,
     ) -> EventPage:
         items, total = await events.list_events(db_session, actor, equipment_id, page, kind)
-        return EventPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @post(
         "/{equipment_id:uuid}/events/{event_id:uuid}/close",
@@ -262,12 +264,13 @@ class EquipmentController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[PlanOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope=f"maintenance_plan:{equipment_id}",
             data=data,
             create=lambda s, a, d: plans.create_plan(s, a, equipment_id, d),
+            out=PlanOut,
         )
 
     @get(

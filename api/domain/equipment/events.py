@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -105,7 +103,7 @@ async def _apply_custody(
 
 async def create_event(
     session: AsyncSession, actor: Actor, item_id: uuid.UUID, data: EventIn
-) -> dict[str, Any]:
+) -> EventOut:
     item = await locked_item(session, actor, item_id)
     allowed = _KIND_ROLES.get(data.kind)
     if allowed is not None and actor.role not in allowed:
@@ -152,7 +150,7 @@ async def create_event(
         before=before,
         after=audit.snapshot(item, {"event_id": event.id, "photo_ids": photo_ids}),
     )
-    return msgspec.to_builtins(_event_out(event, photo_ids))  # type: ignore[no-any-return]
+    return _event_out(event, photo_ids)
 
 
 async def attach_photos(

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -71,7 +69,7 @@ def _plan_out(plan: MaintenancePlan) -> PlanOut:
 
 async def create_plan(
     session: AsyncSession, actor: Actor, item_id: uuid.UUID, data: PlanIn
-) -> dict[str, Any]:
+) -> PlanOut:
     item = await locked_item(session, actor, item_id)
     today = site_today(await site_timezone(session, item.site_id))
     next_due = data.next_due_on or today + timedelta(days=data.every_days)
@@ -84,7 +82,7 @@ async def create_plan(
         next_due_on=next_due,
     )
     await audit.add_and_record(session, actor, plan, entity="maintenance_plan")
-    return msgspec.to_builtins(_plan_out(plan))  # type: ignore[no-any-return]
+    return _plan_out(plan)
 
 
 async def list_plans(session: AsyncSession, actor: Actor, item_id: uuid.UUID) -> list[PlanOut]:

@@ -10,6 +10,7 @@ import msgspec
 
 from api.db.models import EquipmentEventKind
 from api.lib.dates import TimesInRange
+from api.lib.pagination import Page, schema_name
 from api.lib.schemas import PRINTABLE, Name
 
 Category = Annotated[str, msgspec.Meta(min_length=1, max_length=100, pattern=PRINTABLE)]
@@ -98,11 +99,7 @@ class EquipmentOut(msgspec.Struct):
     created_at: datetime
 
 
-class EquipmentPage(msgspec.Struct):
-    items: list[EquipmentOut]
-    total: int
-    limit: int
-    offset: int
+EquipmentPage = Annotated[Page[EquipmentOut], schema_name("EquipmentPage")]
 
 
 class EventIn(TimesInRange, forbid_unknown_fields=True):
@@ -136,11 +133,7 @@ class EventOut(msgspec.Struct):
     photo_ids: list[uuid.UUID]
 
 
-class EventPage(msgspec.Struct):
-    items: list[EventOut]
-    total: int
-    limit: int
-    offset: int
+EventPage = Annotated[Page[EventOut], schema_name("EquipmentEventPage")]
 
 
 class DefectClose(msgspec.Struct, forbid_unknown_fields=True):

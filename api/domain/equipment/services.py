@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import msgspec
 from sqlalchemy import ColumnElement, func, or_, select
@@ -61,7 +60,7 @@ async def _flush_or_conflict(session: AsyncSession) -> None:
 
 async def create_equipment(
     session: AsyncSession, actor: Actor, data: EquipmentIn, base: str
-) -> dict[str, Any]:
+) -> EquipmentOut:
     await get_visible_site(session, actor, data.site_id)
     await _check_serial_free(session, actor, data.serial_no)
     (code,) = await fresh_codes(session)
@@ -83,7 +82,7 @@ async def create_equipment(
         session, actor, item, entity="equipment", flush=lambda: _flush_or_conflict(session)
     )
     out = await item_out(session, actor, item.id, base)
-    return msgspec.to_builtins(out)  # type: ignore[no-any-return]
+    return out
 
 
 async def list_equipment(

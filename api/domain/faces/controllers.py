@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import Role
 from api.domain.attendance.jobs import delete_selfies
 from api.domain.faces import services as face_services
@@ -50,12 +49,10 @@ class FaceController(Controller):
         data: MultipartBody[FaceEnrolForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
     ) -> Response[FaceStatus]:
-        body: dict[str, Any] = await face_services.enrol(
-            db_session, actor, state.settings, user_id, data
-        )
-        return Response(body, status_code=200)  # type: ignore[arg-type]
+        body = await face_services.enrol(db_session, actor, settings, user_id, data)
+        return Response(body, status_code=200)
 
     @get("/", opt=allow_tenant_roles(), summary="Enrolment state and consent")
     async def status(

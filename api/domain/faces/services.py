@@ -27,9 +27,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
-from typing import Any
 
-import msgspec
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -163,7 +161,7 @@ async def _enrol(
     user: User,
     image: bytes,
     version: str,
-) -> dict[str, Any]:
+) -> FaceStatus:
     key = require_key(settings.faces.key)
     try:
         encoding, _ = await encode_photo(image)
@@ -226,7 +224,7 @@ async def _enrol(
             "enrolment": how,
         },
     )
-    return msgspec.to_builtins(status)  # type: ignore[no-any-return]
+    return status
 
 
 async def _confirm_enrolment(
@@ -283,14 +281,14 @@ async def enrol(
     settings: Settings,
     user_id: uuid.UUID,
     form: FaceEnrolForm,
-) -> dict[str, Any]:
+) -> FaceStatus:
     """Add one sample; with a client `id`, a resend answers like the first time."""
     user = await get_visible_user(session, actor, user_id)
     version = _consent_version(form)
     image = await _read_image(form, settings.uploads.max_bytes)
     require_key(settings.faces.key)
 
-    async def work() -> dict[str, Any]:
+    async def work() -> FaceStatus:
         return await _enrol(session, actor, settings, user, image, version)
 
     if form.id is None:
@@ -302,6 +300,7 @@ async def enrol(
         client_id=form.id,
         request_hash=_request_hash(user, image, version),
         create=work,
+        out=FaceStatus,
     )
     return outcome.body
 

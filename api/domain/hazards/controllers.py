@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Stream
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.domain.hazards import feedback, quality, services
 from api.domain.hazards.schemas import (
     CloseIn,
+    FlaggedPage,
     HazardOut,
     HazardPage,
     ModelOut,
@@ -28,6 +29,7 @@ from api.lib.authz import allow, allow_tenant_roles
 from api.lib.context import Actor
 from api.lib.dates import instant_query, parse_instant
 from api.lib.pagination import PageParams
+from storage.s3 import ObjectStore
 
 
 class HazardController(Controller):
@@ -44,16 +46,17 @@ class HazardController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         page: NamedDependency[PageParams],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         site_id: FromQuery[uuid.UUID | None] = None,
         status: FromQuery[Literal["open", "confirmed", "dismissed"] | None] = None,
     ) -> HazardPage:
         items, total = await services.list_hazards(
-            db_session, actor, state.store, state.settings, page, site_id, status
+            db_session, actor, store, settings, page, site_id, status
         )
-        model = await quality.report(db_session, actor, state.settings, site_id, strict_site=False)
-        return HazardPage(
-            items=items,  # type: ignore[arg-type]
+        model = await quality.report(db_session, actor, settings, site_id, strict_site=False)
+        return FlaggedPage(
+            items=items,
             total=total,
             limit=page.limit,
             offset=page.offset,
@@ -76,10 +79,10 @@ class HazardController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> ModelOut:
-        body = await quality.report(db_session, actor, state.settings, site_id)
+        body = await quality.report(db_session, actor, settings, site_id)
         return body  # type: ignore[return-value]
 
     @get(
@@ -122,7 +125,8 @@ class HazardController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         site_id: FromQuery[uuid.UUID | None] = None,
         since: Annotated[str | None, instant_query()] = None,
         until: Annotated[str | None, instant_query()] = None,
@@ -131,9 +135,7 @@ class HazardController(Controller):
         window = feedback.review_window(
             parse_instant(since, "since"), parse_instant(until, "until")
         )
-        built = await feedback.export(
-            db_session, actor, state.store, site_id, window, limit, state.settings
-        )
+        built = await feedback.export(db_session, actor, store, site_id, window, limit, settings)
         return Stream(
             built.chunks(),
             media_type="application/zip",
@@ -158,12 +160,10 @@ class HazardController(Controller):
         data: JSONBody[ReviewIn],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> HazardOut:
-        body = await services.review(
-            db_session, actor, state.store, state.settings, hazard_id, data
-        )
-        return body  # type: ignore[return-value]
+        return await services.review(db_session, actor, store, settings, hazard_id, data)
 
 
 class RectificationController(Controller):
@@ -187,7 +187,7 @@ class RectificationController(Controller):
         items, total = await services.list_rectifications(
             db_session, actor, page, site_id, status, overdue
         )
-        return RectificationPage(items=items, total=total, limit=page.limit, offset=page.offset)  # type: ignore[arg-type]
+        return page.of(items, total)
 
     @post(
         "/{rectification_id:uuid}/close",
@@ -217,5 +217,4 @@ class RectificationController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[RectificationOut]:
         body, status = await services.close(db_session, actor, rectification_id, data)
-        response: Response[Any] = Response(body, status_code=status)
-        return response
+        return Response(body, status_code=status)

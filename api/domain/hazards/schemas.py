@@ -5,11 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic
 
 import msgspec
 
 from api.lib.dates import TimesInRange
+from api.lib.pagination import Item, Page, schema_name
 
 Note = Annotated[str, msgspec.Meta(max_length=4000)]
 
@@ -100,13 +101,12 @@ class ModelOut(msgspec.Struct):
     live: LiveOut
 
 
-class HazardPage(msgspec.Struct):
-    items: list[HazardOut]
-    total: int
-    limit: int
-    offset: int
+class FlaggedPage(Page[Item], Generic[Item]):
     # The model that flags these photos and how far its flags can be trusted.
     model: ModelOut | None = None
+
+
+HazardPage = Annotated[FlaggedPage[HazardOut], schema_name("HazardPage")]
 
 
 class RectificationOut(msgspec.Struct):
@@ -128,11 +128,7 @@ class RectificationOut(msgspec.Struct):
     refused_reason: str | None = None
 
 
-class RectificationPage(msgspec.Struct):
-    items: list[RectificationOut]
-    total: int
-    limit: int
-    offset: int
+RectificationPage = Annotated[Page[RectificationOut], schema_name("RectificationPage")]
 
 
 class ModelPrecision(msgspec.Struct):

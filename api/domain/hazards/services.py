@@ -7,13 +7,20 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import msgspec
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Hazard, Photo, Rectification, Role, Site, User
 from api.db.models.base import utcnow
-from api.domain.hazards.schemas import CloseIn, Decision, ReviewIn
+from api.domain.hazards.schemas import (
+    CloseIn,
+    Decision,
+    HazardOut,
+    RectificationOut,
+    ReviewIn,
+)
 from api.domain.photos.services import photo_body, photos_for_attachment
 from api.lib import audit
 from api.lib.authz import visible_sites
@@ -51,47 +58,53 @@ def visible_rectifications(actor: Actor) -> ColumnElement[bool]:
     return clause & (Rectification.assignee_id == actor.id)
 
 
-def _hazard_body(
+def _hazard_out(
     hazard: Hazard,
     photo: Photo,
     rectification_id: uuid.UUID | None,
     store: ObjectStore,
     settings: Settings,
-) -> dict[str, Any]:
-    return {
-        "id": hazard.id,
-        "site_id": hazard.site_id,
-        "status": hazard.status,
-        "model": hazard.model,
-        "top_score": hazard.top_score,
-        "created_at": hazard.created_at,
-        "photo": photo_body(photo, store, settings),
-        "reviewed_by": hazard.reviewed_by,
-        "reviewed_at": hazard.reviewed_at,
-        "review_note": hazard.review_note,
-        "rectification_id": rectification_id,
-    }
+) -> HazardOut:
+    return HazardOut(
+        id=hazard.id,
+        site_id=hazard.site_id,
+        status=hazard.status,
+        model=hazard.model,
+        top_score=hazard.top_score,
+        created_at=hazard.created_at,
+        photo=photo_body(photo, store, settings),
+        reviewed_by=hazard.reviewed_by,
+        reviewed_at=hazard.reviewed_at,
+        review_note=hazard.review_note,
+        rectification_id=rectification_id,
+    )
+
+
+def rectification_out(r: Rectification) -> RectificationOut:
+    return RectificationOut(
+        id=r.id,
+        site_id=r.site_id,
+        hazard_id=r.hazard_id,
+        status=r.status,
+        assignee_id=r.assignee_id,
+        due_at=r.due_at,
+        overdue=r.status != "closed" and r.due_at < utcnow(),
+        note=r.note,
+        created_by=r.created_by,
+        created_at=r.created_at,
+        after_photo_id=r.after_photo_id,
+        close_note=r.close_note,
+        override=r.override,
+        closed_by=r.closed_by,
+        closed_at=r.closed_at,
+        refused_reason=r.refused_reason,
+    )
 
 
 def rectification_body(r: Rectification) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "site_id": r.site_id,
-        "hazard_id": r.hazard_id,
-        "status": r.status,
-        "assignee_id": r.assignee_id,
-        "due_at": r.due_at,
-        "overdue": r.status != "closed" and r.due_at < utcnow(),
-        "note": r.note,
-        "created_by": r.created_by,
-        "created_at": r.created_at,
-        "after_photo_id": r.after_photo_id,
-        "close_note": r.close_note,
-        "override": r.override,
-        "closed_by": r.closed_by,
-        "closed_at": r.closed_at,
-        "refused_reason": r.refused_reason,
-    }
+    """The same fields as a dict (values not yet JSON: datetimes stay datetimes), for
+    an alert's payload and a problem's `extra`."""
+    return msgspec.structs.asdict(rectification_out(r))
 
 
 async def list_hazards(
@@ -102,7 +115,7 @@ async def list_hazards(
     page: PageParams,
     site_id: uuid.UUID | None,
     status: str | None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[HazardOut], int]:
     query = select(Hazard).where(
         Hazard.company_id == actor.company_id, _on_visible_site(actor, Hazard.site_id)
     )
@@ -128,7 +141,7 @@ async def list_hazards(
         select(Rectification.hazard_id, Rectification.id).where(Rectification.hazard_id.in_(ids))
     )
     fixes = {hazard_id: fix_id for hazard_id, fix_id in rows.tuples()}
-    items = [_hazard_body(h, photos[h.photo_id], fixes.get(h.id), store, settings) for h in hazards]
+    items = [_hazard_out(h, photos[h.photo_id], fixes.get(h.id), store, settings) for h in hazards]
     return items, total
 
 
@@ -167,7 +180,7 @@ async def review(
     settings: Settings,
     hazard_id: uuid.UUID,
     data: ReviewIn,
-) -> dict[str, Any]:
+) -> HazardOut:
     hazard = await _get_hazard(session, actor, hazard_id)
     if hazard.status != "open":
         raise Conflict(f"hazard already {hazard.status}", code="already_reviewed")
@@ -205,7 +218,7 @@ async def review(
     )
     photo = await session.get(Photo, hazard.photo_id)
     assert photo is not None
-    return _hazard_body(hazard, photo, fix.id if fix else None, store, settings)
+    return _hazard_out(hazard, photo, fix.id if fix else None, store, settings)
 
 
 async def list_rectifications(
@@ -215,7 +228,7 @@ async def list_rectifications(
     site_id: uuid.UUID | None,
     status: str | None,
     overdue: bool | None,
-) -> tuple[list[dict[str, Any]], int]:
+) -> tuple[list[RectificationOut], int]:
     query = select(Rectification).where(visible_rectifications(actor))
     if site_id is not None:
         query = query.where(Rectification.site_id == site_id)
@@ -226,12 +239,12 @@ async def list_rectifications(
     rows, total = await fetch_page(
         session, query.order_by(Rectification.due_at, Rectification.id), page
     )
-    return [rectification_body(r) for r in rows], total
+    return [rectification_out(r) for r in rows], total
 
 
 async def close(
     session: AsyncSession, actor: Actor, rectification_id: uuid.UUID, data: CloseIn
-) -> tuple[dict[str, Any], int]:
+) -> tuple[RectificationOut, int]:
     """200 closed, or 202 `verifying` while the model checks the after photo (the job
     then closes it, or reopens it with `refused_reason: after_photo_flagged`)."""
     fix = await session.scalar(
@@ -243,7 +256,7 @@ async def close(
         raise RectificationNotFound(f"rectification {rectification_id} not found")
     if fix.status == "closed":
         if fix.after_photo_id == data.photo_id:
-            return rectification_body(fix), 200  # a resend of the close that worked
+            return rectification_out(fix), 200  # a resend of the close that worked
         raise Conflict("the rectification is already closed", code="already_closed")
     if data.override and actor.role not in REVIEWERS:
         # Overruling the model is a reviewer's call, never the assignee's own.
@@ -287,7 +300,7 @@ async def close(
             code="after_photo_flagged",
             extra={"rectification": rectification_body(fix)},
         )
-    return rectification_body(fix), status
+    return rectification_out(fix), status
 
 
 def _text(value: uuid.UUID | None) -> str | None:

@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.domain.inspections import services
 from api.domain.inspections.schemas import InspectionIn, InspectionOut, InspectionPage
 from api.domain.photos.controllers import UPLOAD_DESCRIPTION, photo_response, read_photo_form
@@ -20,6 +21,7 @@ from api.lib.context import Actor
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 from api.lib.uploads import configured_upload_route
+from storage.s3 import ObjectStore
 
 
 class InspectionController(Controller):
@@ -38,8 +40,13 @@ class InspectionController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[InspectionOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="inspection", data=data, create=services.create_inspection
+        return await create_response(
+            db_session,
+            actor,
+            scope="inspection",
+            data=data,
+            create=services.create_inspection,
+            out=InspectionOut,
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Inspections visible to the caller, newest first")
@@ -48,18 +55,14 @@ class InspectionController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         page: NamedDependency[PageParams],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> InspectionPage:
         items, total = await services.list_inspections(
-            db_session, actor, state.store, state.settings, page, site_id
+            db_session, actor, store, settings, page, site_id
         )
-        return InspectionPage(
-            items=items,  # type: ignore[arg-type]
-            total=total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page.of(items, total)  # type: ignore[arg-type]
 
     @get("/{inspection_id:uuid}", opt=allow_tenant_roles(), summary="One inspection with photos")
     async def show(
@@ -67,11 +70,10 @@ class InspectionController(Controller):
         inspection_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> InspectionOut:
-        body = await services.show_inspection(
-            db_session, actor, state.store, state.settings, inspection_id
-        )
+        body = await services.show_inspection(db_session, actor, store, settings, inspection_id)
         return body  # type: ignore[return-value]
 
     @post(
@@ -88,10 +90,12 @@ class InspectionController(Controller):
         data: MultipartBody[PhotoForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         state: State,
     ) -> Response[PhotoOut]:
-        meta, content = await read_photo_form(data, state.settings)
+        meta, content = await read_photo_form(data, settings)
         ingested = await services.add_photo(
-            db_session, actor, state.store, state.settings, inspection_id, meta, content
+            db_session, actor, store, settings, inspection_id, meta, content
         )
         return await photo_response(ingested, state)

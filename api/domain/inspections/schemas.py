@@ -9,6 +9,7 @@ from typing import Annotated
 import msgspec
 
 from api.domain.photos.schemas import PhotoOut
+from api.lib.pagination import Page, schema_name
 
 Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=r"^[^\x00-\x1f\x7f]+$")]
 Notes = Annotated[str, msgspec.Meta(max_length=10_000)]
@@ -37,8 +38,4 @@ class InspectionOut(msgspec.Struct):
     photos: list[PhotoOut]
 
 
-class InspectionPage(msgspec.Struct):
-    items: list[InspectionOut]
-    total: int
-    limit: int
-    offset: int
+InspectionPage = Annotated[Page[InspectionOut], schema_name("InspectionPage")]

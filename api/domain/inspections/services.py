@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.config import Settings
 from api.db.models import Equipment, Inspection, Photo, Role, Site, inspection_photos
-from api.domain.inspections.schemas import InspectionIn
+from api.domain.inspections.schemas import InspectionIn, InspectionOut
 from api.domain.photos.services import Ingested, PhotoMeta, ingest_photo, photo_body
 from api.lib import audit
 from api.lib.authz import get_visible_site, visible_sites
@@ -100,7 +100,7 @@ def _inspection_body(
 
 async def create_inspection(
     session: AsyncSession, actor: Actor, data: InspectionIn
-) -> dict[str, Any]:
+) -> InspectionOut:
     site = await get_visible_site(session, actor, data.site_id)
     check_optional_point(data.lat, data.lon)
     if data.equipment_id is not None:
@@ -134,7 +134,18 @@ async def create_inspection(
     await audit.record(
         session, actor, action="create", entity="inspection", entity_id=inspection.id, after=body
     )
-    return body
+    return InspectionOut(
+        id=inspection.id,
+        site_id=site.id,
+        created_by=actor.id,
+        title=inspection.title,
+        notes=inspection.notes,
+        lat=inspection.lat,
+        lon=inspection.lon,
+        equipment_id=inspection.equipment_id,
+        created_at=inspection.created_at,
+        photos=[],
+    )
 
 
 async def list_inspections(

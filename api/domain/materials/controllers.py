@@ -6,14 +6,15 @@ deliveries and sees the batches."""
 from __future__ import annotations
 
 import uuid
-from typing import Any, Literal
+from typing import Literal
 
-from litestar import Controller, Request, Response, get, post, put
+from litestar import Controller, Response, get, post, put
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.config import Settings
 from api.db.models import MaterialBatch, Role
 from api.domain.labels import items
 from api.domain.labels.items import LabelledItem
@@ -36,6 +37,7 @@ from api.lib.context import Actor
 from api.lib.idempotency import create_response
 from api.lib.pagination import PageParams
 from api.lib.uploads import read_upload, upload_route
+from storage.s3 import ObjectStore
 
 REGISTRARS = (Role.ADMIN, Role.MANAGER)
 CERTIFIERS = (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN)
@@ -73,12 +75,13 @@ class BatchController(Controller):
         actor: NamedDependency[Actor],
         reader: NamedDependency[BatchReader],
     ) -> Response[BatchOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope="material_batch",
             data=data,
             create=lambda s, a, d: services.create_batch(s, a, d, reader),
+            out=BatchOut,
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Batches on the caller's sites, newest first")
@@ -94,7 +97,7 @@ class BatchController(Controller):
         items, total = await services.list_batches(
             db_session, actor, page, reader, site_id=site_id, certificate=certificate
         )
-        return BatchPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     label_sheet = items.label_sheet_route(
         LABELS, summary="A print-ready A4 sheet of a site's batch labels (or of the ids given)"
@@ -135,18 +138,18 @@ class BatchController(Controller):
     )
     async def put_certificate(
         self,
-        request: Request[Any, Any, Any],
         batch_id: FromPath[uuid.UUID],
         data: MultipartBody[CertificateForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
         reader: NamedDependency[BatchReader],
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> BatchOut:
         expires_on = certificates.parse_expires_on(data.expires_on)
         content = await read_upload(data.file, certificates.MAX_CERTIFICATE_BYTES)
-        state = request.app.state
         return await certificates.put_certificate(
-            db_session, actor, state.store, state.settings, reader, batch_id, content, expires_on
+            db_session, actor, store, settings, reader, batch_id, content, expires_on
         )
 
     @post(
@@ -164,12 +167,13 @@ class BatchController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[ReceiptOut]:
-        return await create_response(  # type: ignore[return-value]
+        return await create_response(
             db_session,
             actor,
             scope=f"material_receipt:{batch_id}",
             data=data,
             create=lambda s, a, d: receipts.create_receipt(s, a, batch_id, d),
+            out=ReceiptOut,
         )
 
     @get(
@@ -185,7 +189,7 @@ class BatchController(Controller):
         page: NamedDependency[PageParams],
     ) -> ReceiptPage:
         items, total = await receipts.list_receipts(db_session, actor, batch_id, page)
-        return ReceiptPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     label_svg = items.label_svg_route(LABELS, summary="The batch's QR label as SVG")
     label_png = items.label_png_route(LABELS, summary="The batch's QR label as PNG")

@@ -5,9 +5,7 @@ phone at the gate has the worst signal on the site."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
-import msgspec
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -40,7 +38,7 @@ def _receipt_out(receipt: MaterialReceipt, unit: str, photo_ids: list[uuid.UUID]
 
 async def create_receipt(
     session: AsyncSession, actor: Actor, batch_id: uuid.UUID, data: ReceiptIn
-) -> dict[str, Any]:
+) -> ReceiptOut:
     if not data.accepted and not data.reason:
         raise Invalid("a rejected delivery needs a reason", code="reason_required")
     # Locked so concurrent receipts of one batch add up in order.
@@ -76,7 +74,7 @@ async def create_receipt(
                 ]
             )
         )
-    return msgspec.to_builtins(_receipt_out(receipt, batch.unit, photo_ids))  # type: ignore[no-any-return]
+    return _receipt_out(receipt, batch.unit, photo_ids)
 
 
 async def list_receipts(

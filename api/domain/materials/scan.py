@@ -15,6 +15,7 @@ from api.domain.labels.qr import public_base
 from api.domain.materials.schemas import BatchOut
 from api.domain.materials.services import BatchReader, batch_actions, batch_flags, batch_query
 from api.lib.context import Actor
+from api.lib.deps import provide_settings, provide_store
 from api.lib.reads import PreparedRead
 from api.lib.statements import PerActorStatements
 
@@ -37,7 +38,9 @@ def provide_reader(request: Request[Any, Any, Any]) -> BatchReader:
     """Batch responses for this request: label links on its address, certificate links
     presigned for the configured lifetime."""
     state = request.app.state
-    return BatchReader(public_base(request), state.store, state.settings.uploads.presign_ttl_s)
+    return BatchReader(
+        public_base(request), provide_store(state), provide_settings(state).uploads.presign_ttl_s
+    )
 
 
 async def scan_batch(

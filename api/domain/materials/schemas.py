@@ -11,6 +11,7 @@ import msgspec
 from litestar.datastructures import UploadFile
 
 from api.lib.dates import TimesInRange
+from api.lib.pagination import Page, schema_name
 from api.lib.schemas import PRINTABLE, Name
 from api.server.openapi_docs import REQUIRED_PART
 
@@ -67,11 +68,7 @@ class BatchOut(msgspec.Struct):
     created_at: datetime
 
 
-class BatchPage(msgspec.Struct):
-    items: list[BatchOut]
-    total: int
-    limit: int
-    offset: int
+BatchPage = Annotated[Page[BatchOut], schema_name("BatchPage")]
 
 
 @dataclass
@@ -109,8 +106,4 @@ class ReceiptOut(msgspec.Struct):
     photo_ids: list[uuid.UUID]
 
 
-class ReceiptPage(msgspec.Struct):
-    items: list[ReceiptOut]
-    total: int
-    limit: int
-    offset: int
+ReceiptPage = Annotated[Page[ReceiptOut], schema_name("ReceiptPage")]

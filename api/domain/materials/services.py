@@ -12,7 +12,6 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-import msgspec
 from sqlalchemy import ColumnElement, Select, false, func, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -165,7 +164,7 @@ async def locked_batch(session: AsyncSession, actor: Actor, batch_id: uuid.UUID)
 
 async def create_batch(
     session: AsyncSession, actor: Actor, data: BatchIn, reader: BatchReader
-) -> dict[str, Any]:
+) -> BatchOut:
     await get_visible_site(session, actor, data.site_id)
     (code,) = await fresh_codes(session)
     batch = MaterialBatch(
@@ -184,7 +183,7 @@ async def create_batch(
     await audit.add_and_record(
         session, actor, batch, entity="material_batch", flush=lambda: _flush_or_taken(session)
     )
-    return msgspec.to_builtins(await reader.one(session, actor, batch.id))  # type: ignore[no-any-return]
+    return await reader.one(session, actor, batch.id)
 
 
 async def _flush_or_taken(session: AsyncSession) -> None:

@@ -118,7 +118,7 @@ class CompanyController(Controller):
         self, db_session: NamedDependency[AsyncSession], page: NamedDependency[PageParams]
     ) -> CompanyPage:
         items, total = await services.list_companies(db_session, page)
-        return CompanyPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
 
 _REPLAY = ResponseSpec(data_container=UserOut, description="Replay of an earlier create")
@@ -140,8 +140,8 @@ class UserController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[UserOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="user", data=data, create=services.create_user
+        return await create_response(
+            db_session, actor, scope="user", data=data, create=services.create_user, out=UserOut
         )
 
     @get("/", opt=allow(Role.ADMIN, Role.MANAGER, Role.FOREMAN), summary="List people")
@@ -154,7 +154,7 @@ class UserController(Controller):
         crew_id: FromQuery[uuid.UUID | None] = None,
     ) -> UserPage:
         items, total = await services.list_users(db_session, actor, page, role, crew_id)
-        return UserPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get("/{user_id:uuid}", opt=allow_tenant_roles(), summary="One user")
     async def get(

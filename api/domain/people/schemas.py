@@ -10,6 +10,7 @@ import msgspec
 
 from api.db.models import Role
 from api.domain.faces.schemas import FaceSummary
+from api.lib.pagination import Page, schema_name
 from api.lib.schemas import Login, LoginAttempt, Name, Password, Phone
 
 
@@ -94,11 +95,7 @@ class UserOut(msgspec.Struct):
     face: FaceSummary
 
 
-class UserPage(msgspec.Struct):
-    items: list[UserOut]
-    total: int
-    limit: int
-    offset: int
+UserPage = Annotated[Page[UserOut], schema_name("UserPage")]
 
 
 class CompanyAdminIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -121,8 +118,4 @@ class CompanyOut(msgspec.Struct):
     created_at: datetime
 
 
-class CompanyPage(msgspec.Struct):
-    items: list[CompanyOut]
-    total: int
-    limit: int
-    offset: int
+CompanyPage = Annotated[Page[CompanyOut], schema_name("CompanyPage")]

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import anyio.to_thread
-import msgspec
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -208,7 +206,7 @@ async def list_companies(session: AsyncSession, page: PageParams) -> tuple[list[
     return out, int(total or 0)
 
 
-async def create_user(session: AsyncSession, actor: Actor, data: UserIn) -> dict[str, Any]:
+async def create_user(session: AsyncSession, actor: Actor, data: UserIn) -> UserOut:
     check_can_grant(actor, data.role)
     if data.crew_id is not None:
         await get_visible_crew(session, actor, data.crew_id)
@@ -227,7 +225,7 @@ async def create_user(session: AsyncSession, actor: Actor, data: UserIn) -> dict
         crew_id=data.crew_id,
         user_id=data.id,
     )
-    return msgspec.to_builtins(user_out(user, NO_FACE))  # type: ignore[no-any-return]
+    return user_out(user, NO_FACE)
 
 
 async def list_users(

@@ -15,7 +15,7 @@ from api.domain.materials.scan import BatchScan, provide_reader
 from api.domain.scan import services
 from api.domain.scan.services import Decoded
 from api.lib.authz import allow_tenant_roles
-from api.lib.deps import provide_actor
+from api.lib.deps import provide_actor, provide_settings
 from api.lib.uploads import configured_upload_route, read_upload
 from api.server.openapi_docs import REQUIRED_PART
 
@@ -46,7 +46,7 @@ class ScanController(Controller):
     async def decode(
         self, request: Request[User, Any, Any], data: MultipartBody[DecodeForm]
     ) -> Decoded:
-        settings = request.app.state.settings
+        settings = provide_settings(request.app.state)
         content = await read_upload(data.image, settings.uploads.max_bytes, part="image")
         return await services.decode(content, settings, provide_actor(request))
 

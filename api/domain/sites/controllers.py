@@ -50,8 +50,8 @@ class SiteController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[SiteOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="site", data=data, create=services.create_site
+        return await create_response(
+            db_session, actor, scope="site", data=data, create=services.create_site, out=SiteOut
         )
 
     @get("/", opt=allow_tenant_roles(), summary="Sites visible to the caller")
@@ -63,7 +63,7 @@ class SiteController(Controller):
         project_id: FromQuery[uuid.UUID | None] = None,
     ) -> SitePage:
         items, total = await services.list_sites(db_session, actor, page, project_id)
-        return SitePage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @get(
         "/locate",
@@ -150,7 +150,7 @@ class ProjectController(Controller):
         page: NamedDependency[PageParams],
     ) -> ProjectPage:
         items, total = await services.list_projects(db_session, actor, page)
-        return ProjectPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)
 
     @put(
         "/{project_id:uuid}/members/{user_id:uuid}",
@@ -198,8 +198,8 @@ class CrewController(Controller):
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
     ) -> Response[CrewOut]:
-        return await create_response(  # type: ignore[return-value]
-            db_session, actor, scope="crew", data=data, create=services.create_crew
+        return await create_response(
+            db_session, actor, scope="crew", data=data, create=services.create_crew, out=CrewOut
         )
 
     @get(
@@ -215,4 +215,4 @@ class CrewController(Controller):
         site_id: FromQuery[uuid.UUID | None] = None,
     ) -> CrewPage:
         items, total = await services.list_crews(db_session, actor, page, site_id)
-        return CrewPage(items=items, total=total, limit=page.limit, offset=page.offset)
+        return page.of(items, total)

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 
+from api.lib.pagination import Page, schema_name
 from api.lib.schemas import Name
 
 AccuracyLimit = Annotated[int, msgspec.Meta(ge=5, le=5000)]
@@ -57,11 +58,7 @@ class SiteOut(msgspec.Struct):
     hazard_tiling: dict[str, Any] | None
 
 
-class SitePage(msgspec.Struct):
-    items: list[SiteOut]
-    total: int
-    limit: int
-    offset: int
+SitePage = Annotated[Page[SiteOut], schema_name("SitePage")]
 
 
 class SiteMatch(msgspec.Struct):
@@ -88,11 +85,7 @@ class ProjectOut(msgspec.Struct):
     created_at: datetime
 
 
-class ProjectPage(msgspec.Struct):
-    items: list[ProjectOut]
-    total: int
-    limit: int
-    offset: int
+ProjectPage = Annotated[Page[ProjectOut], schema_name("ProjectPage")]
 
 
 class CrewIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -110,8 +103,4 @@ class CrewOut(msgspec.Struct):
     created_at: datetime
 
 
-class CrewPage(msgspec.Struct):
-    items: list[CrewOut]
-    total: int
-    limit: int
-    offset: int
+CrewPage = Annotated[Page[CrewOut], schema_name("CrewPage")]

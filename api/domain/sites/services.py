@@ -105,7 +105,7 @@ async def _check_project(session: AsyncSession, actor: Actor, project_id: uuid.U
         raise NotFound("No such project", code="project_not_found")
 
 
-async def create_site(session: AsyncSession, actor: Actor, data: SiteIn) -> dict[str, Any]:
+async def create_site(session: AsyncSession, actor: Actor, data: SiteIn) -> SiteOut:
     _check_timezone(data.timezone)
     hazard_tiling = _hazard_tiling(data.hazard_tiling)
     shape = await check_geofence(session, data.geofence)
@@ -136,7 +136,7 @@ async def create_site(session: AsyncSession, actor: Actor, data: SiteIn) -> dict
         entity_id=site.id,
         after=msgspec.to_builtins(out),
     )
-    return msgspec.to_builtins(out)  # type: ignore[no-any-return]
+    return out
 
 
 async def list_sites(
@@ -337,7 +337,7 @@ def _crew_out(crew: Crew) -> CrewOut:
     )
 
 
-async def create_crew(session: AsyncSession, actor: Actor, data: CrewIn) -> dict[str, Any]:
+async def create_crew(session: AsyncSession, actor: Actor, data: CrewIn) -> CrewOut:
     await get_visible_site(session, actor, data.site_id)
     if data.foreman_id is not None:
         foreman = await _company_user(session, actor, data.foreman_id)
@@ -351,7 +351,7 @@ async def create_crew(session: AsyncSession, actor: Actor, data: CrewIn) -> dict
         foreman_id=data.foreman_id,
     )
     await audit.add_and_record(session, actor, crew, entity="crew")
-    return msgspec.to_builtins(_crew_out(crew))  # type: ignore[no-any-return]
+    return _crew_out(crew)
 
 
 async def list_crews(

@@ -16,6 +16,7 @@ from litestar.datastructures import State
 from api.domain.system.health import check_storage, ping_database, readiness
 from api.jobs.depth import refresh_queue_depth
 from api.lib.authz import PUBLIC
+from api.lib.deps import provide_settings, provide_store
 from api.lib.errors import Unauthenticated
 from api.server.metrics import FORWARDING_HEADERS, exposition, may_scrape
 
@@ -28,7 +29,7 @@ class HealthController(Controller):
     async def health(self, state: State) -> Response[dict[str, str]]:
         result = {"status": "ok", "db": "ok", "storage": "ok"}
         result["db"] = await ping_database(state.engine)
-        result["storage"] = await check_storage(state.store)
+        result["storage"] = await check_storage(provide_store(state))
         if "down" in result.values():
             result["status"] = "degraded"
             return Response(result, status_code=503)
@@ -50,7 +51,7 @@ class HealthController(Controller):
         " are ready, 503 naming what is not",
     )
     async def ready(self, state: State) -> Response[dict[str, str]]:
-        ok, body = await readiness(state.engine, state.store)
+        ok, body = await readiness(state.engine, provide_store(state))
         return Response(body, status_code=200 if ok else 503)
 
 
@@ -66,7 +67,7 @@ async def metrics(request: Request[Any, Any, Any], state: State) -> Response[byt
     # is on this host too.
     server = request.scope.get("server")
     allowed = may_scrape(
-        state.settings.observability.metrics_token,
+        provide_settings(state).observability.metrics_token,
         request.headers.get("authorization"),
         peer=request.client.host if request.client else None,
         local=server[0] if server else None,
