@@ -24,8 +24,8 @@ from api.config import Settings
 from api.db.migrate import upgrade
 from api.db.models import Base
 from infra.local.embedded import EmbeddedStack
-from tests.factories import World, build_world
-from tests.live_server import serve_api
+from tests.support.factories import World, build_world
+from tests.support.live_server import serve_api
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,8 @@ from api.config import ConfigError, Settings
 from api.db.models import Role
 from api.lib.headers import pwa_csp
 from api.lib.labels import LABEL_CSP
-from tests.factories import World
 from tests.security.conftest import ALLOWED_ORIGIN
+from tests.support.factories import World
 
 FIXED = {
     "x-content-type-options": "nosniff",

@@ -10,7 +10,7 @@ import httpx
 from PIL import Image
 
 from api.db.models import Role
-from tests.factories import World, unique
+from tests.support.factories import World, unique
 
 R = Role
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image
 
-FACES = Path(__file__).resolve().parent / "data" / "faces"
+FACES = Path(__file__).resolve().parent.parent / "data" / "faces"
 ORIENTATION_TAG = 0x0112
 
 

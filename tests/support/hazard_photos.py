@@ -13,7 +13,7 @@ from PIL import Image
 
 from api.config import REPO_ROOT
 from api.db.models import Role
-from tests.factories import World
+from tests.support.factories import World
 
 BUS = REPO_ROOT / "tests" / "data" / "hazard" / "bus.jpg"
 # Within the stored photo bound (2048 px), so upload keeps every pixel.

@@ -18,7 +18,7 @@ from PIL import Image
 
 from api.db.models import Site
 
-FACES = Path(__file__).resolve().parent / "data" / "faces"
+FACES = Path(__file__).resolve().parent.parent / "data" / "faces"
 
 
 def _tiny_jpeg() -> bytes:
@@ -32,7 +32,7 @@ TINY_JPEG = _tiny_jpeg()
 
 
 def inside(site_lon: float = 116.30, site_lat: float = 39.90) -> tuple[float, float]:
-    """(lat, lon) in the middle of `tests.factories.square` at that corner."""
+    """(lat, lon) in the middle of `tests.support.factories.square` at that corner."""
     return site_lat + 0.001, site_lon + 0.001
 
 

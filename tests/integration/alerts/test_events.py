@@ -27,8 +27,8 @@ from api.domain.events.jobs import MAX_RETRIES
 from api.jobs.app import find_task, job_app_open
 from api.jobs.worker import run_until_idle
 from api.lib.events import defer_pending, publish
-from tests.factories import World
-from tests.live_server import free_port
+from tests.support.factories import World
+from tests.support.live_server import free_port
 
 R = Role
 SHANGHAI = ZoneInfo("Asia/Shanghai")

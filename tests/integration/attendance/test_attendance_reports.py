@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from api.db.models import Punch, PunchKind, PunchStatus, Role
 from api.domain.attendance.reports import DayPunch, local_day_bounds, summarise_day
 from api.domain.attendance.schemas import DayStatus
-from tests.factories import PASSWORD, World, square, unique
+from tests.support.factories import PASSWORD, World, square, unique
 
 R = Role
 NEW_YORK = ZoneInfo("America/New_York")

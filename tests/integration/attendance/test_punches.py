@@ -20,9 +20,9 @@ from api.db.models import IdempotencyKey, Punch, Role, WorkerDevice
 from api.jobs.app import find_task, job_app_open
 from api.jobs.worker import run_until_idle
 from storage.s3 import ObjectStore
-from tests import punching
-from tests.face_photos import face_bytes, group_photo, selfie, sideways_with_exif
-from tests.factories import World, square
+from tests.support import punching
+from tests.support.face_photos import face_bytes, group_photo, selfie, sideways_with_exif
+from tests.support.factories import World, square
 
 R = Role
 

@@ -23,9 +23,9 @@ from api.domain.inspections.jobs import sweep_orphans_once
 from api.jobs.runtime import JobRuntime, set_job_runtime
 from api.jobs.worker import run_until_idle
 from storage.s3 import ObjectStore
-from tests import punching
-from tests.face_photos import face_bytes, selfie
-from tests.factories import World
+from tests.support import punching
+from tests.support.face_photos import face_bytes, selfie
+from tests.support.factories import World
 
 R = Role
 TRAILER = b"appended-after-the-image:" + b"\xab" * 64

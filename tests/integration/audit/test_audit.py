@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Role
-from tests.factories import World
+from tests.support.factories import World
 
 
 async def test_writes_are_audited_with_before_and_after(

@@ -17,14 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.db.models import AuditEntry
 from api.lib.dates import site_today
 from api.lib.qr import ALPHABET
-from tests.factories import World
-from tests.integration.test_equipment_helpers import (
+from tests.support.equipment import (
     R,
     create_item,
     event,
     headers,
     upload_photo,
 )
+from tests.support.factories import World
 
 
 def _today() -> str:

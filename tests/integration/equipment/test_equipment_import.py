@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import REPO_ROOT
 from api.db.models import Equipment, MaterialBatch
-from tests.factories import World
-from tests.integration.test_equipment_helpers import R, create_batch, create_item, headers
-from tests.spreadsheets import wide_xlsx
+from tests.support.equipment import R, create_batch, create_item, headers
+from tests.support.factories import World
+from tests.support.spreadsheets import wide_xlsx
 
 EQUIPMENT_CSV = """name,category,model,serial_no,owner,rented,certificate_expires_on,site
 Tower crane T1,crane,QTZ80,TC-1,Hongda Rentals,yes,2027-05-01,

@@ -14,8 +14,8 @@ from api.db.models import Event
 from api.jobs.app import find_task, job_app_open
 from api.jobs.worker import run_until_idle
 from api.lib.dates import site_today
-from tests.factories import World
-from tests.integration.test_equipment_helpers import R, create_item, event, headers
+from tests.support.equipment import R, create_item, event, headers
+from tests.support.factories import World
 
 
 def _days(n: int) -> str:

@@ -28,7 +28,7 @@ from api.lib.face_templates import (
 )
 from api.lib.faces import FaceCheck, face_limiter, verify_face
 from inference.face import encode_face, face_distance, warm_up
-from tests.face_photos import (
+from tests.support.face_photos import (
     face_bytes,
     group_photo,
     jpeg,
@@ -37,7 +37,7 @@ from tests.face_photos import (
     sideways_with_exif,
     texture,
 )
-from tests.factories import World
+from tests.support.factories import World
 
 R = Role
 

@@ -27,8 +27,8 @@ from api.db.models import Role
 from api.domain.hazards.model_check import HazardModelUnusable, check_model_files, load_detector
 from api.jobs.worker import run_until_idle
 from inference.hazard import DEFAULT_MODEL_PATH
-from tests.factories import World
-from tests.hazard_photos import BUS, hazard_of, upload
+from tests.support.factories import World
+from tests.support.hazard_photos import BUS, hazard_of, upload
 
 THREE = {0: "hard_hat", 1: "no_hard_hat", 2: "no_head_wear"}
 

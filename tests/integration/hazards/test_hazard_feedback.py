@@ -24,8 +24,8 @@ from api.db.models.base import utcnow
 from api.domain.hazards.yolo import ExportItem, data_yaml, label_lines
 from api.jobs.worker import run_until_idle
 from inference.hazard import HazardPolicy, default_detector
-from tests.factories import World
-from tests.images import encode
+from tests.support.factories import World
+from tests.support.images import encode
 
 BUS = REPO_ROOT / "tests" / "data" / "hazard" / "bus.jpg"
 

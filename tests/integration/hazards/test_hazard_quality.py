@@ -31,8 +31,8 @@ from inference.hazard import (
     DEFAULT_POLICY_PATH,
     HazardPolicy,
 )
-from tests.factories import World
-from tests.hazard_photos import BUS, jpeg_bytes, upload
+from tests.support.factories import World
+from tests.support.hazard_photos import BUS, jpeg_bytes, upload
 
 LABEL = f"{DEFAULT_MODEL_PATH.name}@{DEFAULT_MODEL_SHA256[:12]}"
 

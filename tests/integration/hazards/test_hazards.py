@@ -22,8 +22,8 @@ from api.jobs.runtime import JobRuntime, set_job_runtime
 from api.jobs.worker import run_until_idle
 from inference.hazard import default_detector
 from storage.s3 import ObjectStore
-from tests.factories import World
-from tests.images import encode, photo
+from tests.support.factories import World
+from tests.support.images import encode, photo
 
 # Kept in the repository (tests/data), so these tests run wherever the checkout is.
 BUS = REPO_ROOT / "tests" / "data" / "hazard" / "bus.jpg"

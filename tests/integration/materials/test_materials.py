@@ -11,14 +11,14 @@ import httpx
 from PIL import Image
 
 from api.lib.dates import site_today
-from tests.factories import World
-from tests.integration.test_equipment_helpers import (
+from tests.support.equipment import (
     R,
     create_batch,
     headers,
     jpeg,
     upload_photo,
 )
+from tests.support.factories import World
 
 PDF = b"%PDF-1.7\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 

@@ -15,7 +15,7 @@ from api.config import Settings
 from api.db.models import Role
 from api.db.models.base import utcnow
 from api.lib.passwords import verify_password
-from tests.factories import PASSWORD, World
+from tests.support.factories import PASSWORD, World
 
 
 async def test_login_returns_a_working_token(api: httpx.AsyncClient, world: World) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from api.db.models import Crew, Project, Role, Site, User, project_members, site_staff
 from api.lib.geo import geofence_sql
-from tests.factories import PASSWORD, World, add_user, square
+from tests.support.factories import PASSWORD, World, add_user, square
 
 TAKEN_OVER = "taken-over-password"
 

@@ -1,6 +1,6 @@
 """Photo uploads against the real stack: PostGIS, SeaweedFS S3 and uvicorn.
 
-The 12 MP photo is generated (tests/images.py) so that it compresses like a real phone
+The 12 MP photo is generated (tests/support/images.py) so that it compresses like a real phone
 photo; HEIC and WebP are written by the real encoders.
 """
 
@@ -31,8 +31,8 @@ from api.domain.inspections.jobs import sweep_orphans_once
 from api.jobs.runtime import JobRuntime, set_job_runtime
 from infra.local.embedded import EmbeddedStack
 from storage.s3 import ObjectStore
-from tests.factories import World
-from tests.images import (
+from tests.support.factories import World
+from tests.support.images import (
     encode,
     exif_block,
     gps_tags,

@@ -10,8 +10,7 @@ import httpx
 from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.factories import World, square
-from tests.integration.test_equipment_helpers import (
+from tests.support.equipment import (
     R,
     create_batch,
     create_item,
@@ -19,6 +18,7 @@ from tests.integration.test_equipment_helpers import (
     headers,
     jpeg,
 )
+from tests.support.factories import World, square
 from tests.unit.test_qr import photographed_label
 
 

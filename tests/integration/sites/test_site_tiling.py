@@ -12,8 +12,8 @@ import pytest
 from api.config import Settings
 from api.db.models import Role
 from api.jobs.worker import run_until_idle
-from tests.factories import World, square, unique
-from tests.hazard_photos import far_bus, hazard_of, jpeg_bytes, upload
+from tests.support.factories import World, square, unique
+from tests.support.hazard_photos import far_bus, hazard_of, jpeg_bytes, upload
 
 GRID_3X3 = {"grid": [3, 3], "overlap": 0.2, "include_whole": True}
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.db.models import Role
 from api.domain.sites.services import locate_query
 from api.lib.context import Actor
-from tests.factories import World, square
+from tests.support.factories import World, square
 
 
 def _admin(world: World) -> dict[str, str]:

@@ -25,8 +25,8 @@ from api.config import Settings
 from api.db.models import Role
 from api.jobs.app import find_task, job_app_open
 from infra.local.processes import WORKER_COMMAND, child_env, free_port, kill, spawn, wait_until_ok
-from tests.factories import World
-from tests.hazard_photos import BUS, hazard_of
+from tests.support.factories import World
+from tests.support.hazard_photos import BUS, hazard_of
 
 HTTP_COUNT = "sitecheck_http_request_duration_seconds"
 
