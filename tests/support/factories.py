@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar.security.jwt import Token
 from sqlalchemy import func
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.config import Settings
 from api.db.models import (
@@ -140,8 +140,13 @@ async def _tenant(session: AsyncSession, name: str, lon: float, lat: float) -> T
     return Tenant(company, users, project, site, crew, geojson)
 
 
-async def build_world(engine: AsyncEngine, settings: Settings) -> World:
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+async def build_world(bind: AsyncEngine | AsyncConnection, settings: Settings) -> World:
+    """Committed through `bind`: an engine for the live tier; for the in-process tier the
+    test's connection, where the commit only releases a savepoint of the transaction the
+    test rolls back."""
+    maker = async_sessionmaker(
+        bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
     async with maker() as session, session.begin():
         a = await _tenant(session, "Acme", 116.30, 39.90)
         b = await _tenant(session, "Bolt", 121.47, 31.23)

@@ -9,7 +9,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Role
+from tests.support.database import RolledBackDatabase
 from tests.support.factories import World
+
+pytestmark = pytest.mark.in_process
 
 
 async def test_writes_are_audited_with_before_and_after(
@@ -56,14 +59,14 @@ async def test_failed_writes_leave_no_audit_entry(api: httpx.AsyncClient, world:
 
 
 async def test_audit_rows_cannot_be_changed_or_deleted(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, database: AsyncEngine | RolledBackDatabase
 ) -> None:
     admin = world.headers(world.a.users[Role.ADMIN])
     await api.patch(f"/api/sites/{world.a.site.id}", json={"name": "x"}, headers=admin)
     for statement in ("UPDATE audit_log SET action = 'forged'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"):
-            async with engine.begin() as conn:
+            async with database.begin() as conn:
                 await conn.execute(text(statement))
-    async with engine.begin() as conn:
+    async with database.begin() as conn:
         count = await conn.scalar(text("SELECT count(*) FROM audit_log WHERE action = 'update'"))
     assert count == 1

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import httpx
+import pytest
 import zxingcpp
 from openpyxl import load_workbook  # type: ignore[import-untyped]
 from PIL import Image
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.db.models import AuditEntry
 from api.lib.dates import site_today
 from api.lib.qr import ALPHABET
+from tests.support.database import RolledBackDatabase
 from tests.support.equipment import (
     R,
     create_item,
@@ -25,6 +27,8 @@ from tests.support.equipment import (
     upload_photo,
 )
 from tests.support.factories import World
+
+pytestmark = pytest.mark.in_process
 
 
 def _today() -> str:
@@ -36,7 +40,7 @@ def _days(n: int) -> str:
 
 
 async def test_register_gives_a_short_unguessable_code(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, database: AsyncEngine | RolledBackDatabase
 ) -> None:
     item = await create_item(api, world, serial_no="QTZ80-0042", certificate_no="TJ-2026-17")
     assert len(item["code"]) == 10
@@ -46,7 +50,7 @@ async def test_register_gives_a_short_unguessable_code(
     assert item["status"] == "available"
     assert item["holder"] is None
     assert item["certificate"] == {"number": "TJ-2026-17", "expires_on": None, "state": "valid"}
-    async with engine.connect() as conn:
+    async with database.connect() as conn:
         audited = await conn.scalar(
             select(AuditEntry.action).where(AuditEntry.entity_id == item["id"])
         )
@@ -146,13 +150,14 @@ async def test_holder_must_be_someone_the_caller_may_hand_to(
     assert response.status_code == 201
 
 
+@pytest.mark.live  # concurrent requests need connections of their own
 async def test_concurrent_check_outs_hand_the_item_to_one_person(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, database: AsyncEngine | RolledBackDatabase
 ) -> None:
     item = await create_item(api, world)
     worker = str(world.a.users[R.WORKER].id)
     # Hold the item's row while the check-outs arrive, so they all overlap for sure.
-    async with engine.connect() as conn:
+    async with database.connect() as conn:
         held = await conn.begin()
         await conn.execute(
             text("SELECT 1 FROM equipment WHERE id = :id FOR UPDATE"), {"id": item["id"]}
@@ -217,6 +222,7 @@ async def test_a_defect_blocks_check_out_until_closed(api: httpx.AsyncClient, wo
     assert out.status_code == 201
 
 
+@pytest.mark.live  # a photo upload queues its jobs outside the transaction
 async def test_defect_photos_are_linked_and_must_be_from_the_site(
     api: httpx.AsyncClient, world: World
 ) -> None:
@@ -441,7 +447,7 @@ async def test_export_xlsx(api: httpx.AsyncClient, world: World) -> None:
 
 
 async def test_list_search_and_tenancy(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, database: AsyncEngine | RolledBackDatabase
 ) -> None:
     crane = await create_item(api, world, name="Tower crane T1", serial_no="TC-001")
     await create_item(api, world, name="Generator", category="power")
@@ -454,7 +460,7 @@ async def test_list_search_and_tenancy(
     everything = (await api.get("/api/equipment?q=%25", headers=admin)).json()
     assert everything["total"] == 0  # a literal percent sign matches nothing
     # A worker of another crew's site does not see this site's items.
-    async with engine.begin() as conn:
+    async with database.begin() as conn:
         await conn.execute(
             text("UPDATE users SET crew_id = NULL WHERE id = :id"),
             {"id": world.a.users[R.WORKER].id},

@@ -8,6 +8,7 @@ import uuid
 from datetime import timedelta
 
 import httpx
+import pytest
 from PIL import Image
 
 from api.lib.dates import site_today
@@ -19,6 +20,8 @@ from tests.support.equipment import (
     upload_photo,
 )
 from tests.support.factories import World
+
+pytestmark = pytest.mark.in_process
 
 PDF = b"%PDF-1.7\n1 0 obj <</Type /Catalog>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n"
 
@@ -161,6 +164,7 @@ async def test_refused_certificates(api: httpx.AsyncClient, world: World) -> Non
     assert shown["certificate"]["state"] == "missing"
 
 
+@pytest.mark.live  # a photo upload queues its jobs outside the transaction
 async def test_receipts_at_the_gate(api: httpx.AsyncClient, world: World) -> None:
     batch = await create_batch(api, world, quantity=20)
     url = f"/api/materials/batches/{batch['id']}/receipts"

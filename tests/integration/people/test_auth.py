@@ -17,6 +17,8 @@ from api.db.models.base import utcnow
 from api.lib.passwords import verify_password
 from tests.support.factories import PASSWORD, World
 
+pytestmark = pytest.mark.in_process
+
 
 async def test_login_returns_a_working_token(api: httpx.AsyncClient, world: World) -> None:
     worker = world.a.users[Role.WORKER]
@@ -167,6 +169,7 @@ async def test_user_without_login_or_phone_is_refused(api: httpx.AsyncClient, wo
     assert response.json()["code"] == "login_required"
 
 
+@pytest.mark.live  # its own app, on the real pool, sees only committed rows
 async def test_password_check_holds_no_database_connection(
     world: World, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.db.models import Role
 from api.domain.sites.services import locate_query
 from api.lib.context import Actor
+from tests.support.database import RolledBackDatabase
 from tests.support.factories import World, square
+
+pytestmark = pytest.mark.in_process
 
 
 def _admin(world: World) -> dict[str, str]:
@@ -157,9 +160,11 @@ async def test_patch_site_keeps_what_was_not_sent(api: httpx.AsyncClient, world:
     assert (await api.get(url, headers=_admin(world))).json()["geofence"] == before["geofence"]
 
 
-async def test_geofence_lookup_uses_the_gist_index(engine: AsyncEngine, world: World) -> None:
+async def test_geofence_lookup_uses_the_gist_index(
+    database: AsyncEngine | RolledBackDatabase, world: World
+) -> None:
     # Enough sites that a sequential scan is clearly the worse plan.
-    async with engine.begin() as conn:
+    async with database.begin() as conn:
         await conn.execute(
             text(
                 """
