@@ -1,7 +1,10 @@
 """Test data: two companies with one user of every role, a project, a site and a crew.
 
 Rows are inserted directly (fast, and independent of the endpoints under test); tokens
-are minted with the app's own JWT settings, exactly as login would.
+are minted with the app's own JWT settings, exactly as login would. `build_world` is made
+of the per-entity `create_*` helpers, which a test uses for anything more it needs (they
+flush, the caller's transaction commits). tests/support/equipment.py creates items and
+batches through the API instead, for tests about those endpoints.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from api.config import Settings
 from api.db.models import (
     Company,
     Crew,
+    Equipment,
+    Inspection,
+    MaterialBatch,
     Project,
     Role,
     Site,
@@ -30,6 +36,7 @@ from api.db.models import (
 from api.db.models.base import utcnow
 from api.lib.geo import geofence_sql
 from api.lib.passwords import hash_password
+from api.lib.qr import new_code
 
 PASSWORD = "correct-horse-battery"
 _PASSWORD_HASH = hash_password(PASSWORD)
@@ -79,12 +86,13 @@ class World:
         return {"Authorization": f"Bearer {self.tokens[user.id]}"}
 
 
-async def add_user(
+async def create_user(
     session: AsyncSession,
     company_id: uuid.UUID | None,
     role: Role,
     crew_id: uuid.UUID | None = None,
 ) -> User:
+    """A user who logs in with PASSWORD."""
     user = User(
         id=uuid.uuid4(),
         company_id=company_id,
@@ -99,44 +107,132 @@ async def add_user(
     return user
 
 
-async def _tenant(session: AsyncSession, name: str, lon: float, lat: float) -> Tenant:
+async def create_company(session: AsyncSession, name: str) -> Company:
     company = Company(id=uuid.uuid4(), name=name)
     session.add(company)
     await session.flush()
-    users = {
-        role: await add_user(session, company.id, role)
-        for role in (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN)
-    }
-    project = Project(id=uuid.uuid4(), company_id=company.id, name=f"{name} tower")
+    return company
+
+
+async def create_project(
+    session: AsyncSession, company_id: uuid.UUID, name: str, manager_id: uuid.UUID | None = None
+) -> Project:
+    """A project; `manager_id` is made one of its members."""
+    project = Project(id=uuid.uuid4(), company_id=company_id, name=name)
     session.add(project)
     await session.flush()
-    geojson = square(lon, lat)
+    if manager_id is not None:
+        await session.execute(
+            project_members.insert().values(project_id=project.id, user_id=manager_id)
+        )
+    return project
+
+
+async def create_site(
+    session: AsyncSession,
+    company_id: uuid.UUID,
+    project_id: uuid.UUID,
+    name: str,
+    geojson: dict[str, Any],
+    staff_id: uuid.UUID | None = None,
+) -> Site:
+    """A site in Asia/Shanghai fenced by `geojson`; `staff_id` is made one of its staff."""
     site = Site(
         id=uuid.uuid4(),
-        company_id=company.id,
-        project_id=project.id,
-        name=f"{name} site",
+        company_id=company_id,
+        project_id=project_id,
+        name=name,
         geofence=func.geography(geofence_sql(geojson)),
         timezone="Asia/Shanghai",
     )
     session.add(site)
     await session.flush()
+    if staff_id is not None:
+        await session.execute(site_staff.insert().values(site_id=site.id, user_id=staff_id))
+    return site
+
+
+async def create_crew(
+    session: AsyncSession,
+    company_id: uuid.UUID,
+    site_id: uuid.UUID,
+    name: str,
+    foreman_id: uuid.UUID | None = None,
+) -> Crew:
     crew = Crew(
-        id=uuid.uuid4(),
-        company_id=company.id,
-        site_id=site.id,
-        name=f"{name} rebar crew",
-        foreman_id=users[Role.FOREMAN].id,
+        id=uuid.uuid4(), company_id=company_id, site_id=site_id, name=name, foreman_id=foreman_id
     )
     session.add(crew)
     await session.flush()
-    users[Role.WORKER] = await add_user(session, company.id, Role.WORKER, crew_id=crew.id)
-    await session.execute(
-        project_members.insert().values(project_id=project.id, user_id=users[Role.MANAGER].id)
+    return crew
+
+
+async def create_equipment(session: AsyncSession, site: Site, **fields: Any) -> Equipment:
+    """An item of `site` with a fresh label code; `fields` override the defaults."""
+    values: dict[str, Any] = {"name": unique("Tower crane "), "category": "crane"} | fields
+    item = Equipment(
+        id=uuid.uuid4(), company_id=site.company_id, site_id=site.id, code=new_code(), **values
     )
-    await session.execute(
-        site_staff.insert().values(site_id=site.id, user_id=users[Role.SAFETY_OFFICER].id)
+    session.add(item)
+    await session.flush()
+    return item
+
+
+async def create_material_batch(session: AsyncSession, site: Site, **fields: Any) -> MaterialBatch:
+    """A material batch of `site` with a fresh label code; `fields` override the defaults."""
+    values: dict[str, Any] = {
+        "material": "Rebar HRB400 ø16",
+        "batch_no": unique("L2024-"),
+        "supplier": "Shagang",
+        "quantity": 24.5,
+        "unit": "t",
+    } | fields
+    batch = MaterialBatch(
+        id=uuid.uuid4(), company_id=site.company_id, site_id=site.id, code=new_code(), **values
     )
+    session.add(batch)
+    await session.flush()
+    return batch
+
+
+async def create_inspection(
+    session: AsyncSession, site: Site, created_by: uuid.UUID, **fields: Any
+) -> Inspection:
+    values: dict[str, Any] = {"title": unique("Scaffold check ")} | fields
+    inspection = Inspection(
+        id=uuid.uuid4(),
+        company_id=site.company_id,
+        site_id=site.id,
+        created_by=created_by,
+        **values,
+    )
+    session.add(inspection)
+    await session.flush()
+    return inspection
+
+
+async def _tenant(session: AsyncSession, name: str, lon: float, lat: float) -> Tenant:
+    company = await create_company(session, name)
+    users = {
+        role: await create_user(session, company.id, role)
+        for role in (Role.ADMIN, Role.MANAGER, Role.SAFETY_OFFICER, Role.FOREMAN)
+    }
+    project = await create_project(
+        session, company.id, f"{name} tower", manager_id=users[Role.MANAGER].id
+    )
+    geojson = square(lon, lat)
+    site = await create_site(
+        session,
+        company.id,
+        project.id,
+        f"{name} site",
+        geojson,
+        staff_id=users[Role.SAFETY_OFFICER].id,
+    )
+    crew = await create_crew(
+        session, company.id, site.id, f"{name} rebar crew", foreman_id=users[Role.FOREMAN].id
+    )
+    users[Role.WORKER] = await create_user(session, company.id, Role.WORKER, crew_id=crew.id)
     return Tenant(company, users, project, site, crew, geojson)
 
 
@@ -150,7 +246,7 @@ async def build_world(bind: AsyncEngine | AsyncConnection, settings: Settings) -
     async with maker() as session, session.begin():
         a = await _tenant(session, "Acme", 116.30, 39.90)
         b = await _tenant(session, "Bolt", 121.47, 31.23)
-        superadmin = await add_user(session, None, Role.SUPERADMIN)
+        superadmin = await create_user(session, None, Role.SUPERADMIN)
     world = World(settings=settings, a=a, b=b, superadmin=superadmin)
     for user in [superadmin, *a.users.values(), *b.users.values()]:
         world.tokens[user.id] = mint_token(settings, user.id)

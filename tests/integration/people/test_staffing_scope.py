@@ -8,16 +8,21 @@ company, so they still staff new hires and move people between sites."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
-from api.db.models import Crew, Project, Role, Site, User, project_members, site_staff
-from api.lib.geo import geofence_sql
-from tests.support.factories import PASSWORD, World, add_user, square
+from api.db.models import Role, Site, User
+from tests.support.factories import (
+    PASSWORD,
+    World,
+    create_crew,
+    create_project,
+    create_site,
+    create_user,
+    square,
+)
 
 TAKEN_OVER = "taken-over-password"
 
@@ -36,29 +41,19 @@ async def _other_site(engine: AsyncEngine, world: World) -> OtherSite:
     company_id = world.a.company.id
     maker = async_sessionmaker(engine, expire_on_commit=False)
     async with maker() as session, session.begin():
-        project = Project(id=uuid.uuid4(), company_id=company_id, name="Acme depot")
-        session.add(project)
-        await session.flush()
-        site = Site(
-            id=uuid.uuid4(),
-            company_id=company_id,
-            project_id=project.id,
-            name="Acme depot site",
-            geofence=func.geography(geofence_sql(square(116.5, 39.9))),
-            timezone="Asia/Shanghai",
+        manager = await create_user(session, company_id, Role.MANAGER)
+        officer = await create_user(session, company_id, Role.SAFETY_OFFICER)
+        project = await create_project(session, company_id, "Acme depot", manager_id=manager.id)
+        site = await create_site(
+            session,
+            company_id,
+            project.id,
+            "Acme depot site",
+            square(116.5, 39.9),
+            staff_id=officer.id,
         )
-        session.add(site)
-        await session.flush()
-        crew = Crew(id=uuid.uuid4(), company_id=company_id, site_id=site.id, name="Depot crew")
-        session.add(crew)
-        await session.flush()
-        manager = await add_user(session, company_id, Role.MANAGER)
-        officer = await add_user(session, company_id, Role.SAFETY_OFFICER)
-        worker = await add_user(session, company_id, Role.WORKER, crew_id=crew.id)
-        await session.execute(
-            project_members.insert().values(project_id=project.id, user_id=manager.id)
-        )
-        await session.execute(site_staff.insert().values(site_id=site.id, user_id=officer.id))
+        crew = await create_crew(session, company_id, site.id, "Depot crew")
+        worker = await create_user(session, company_id, Role.WORKER, crew_id=crew.id)
     return OtherSite(site, manager, officer, worker)
 
 
