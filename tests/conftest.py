@@ -8,9 +8,9 @@ test (the app's sessions join it through savepoints), so nothing is truncated. T
 is for API tests that need no real process: no worker, no server log, no concurrent
 requests (one connection serves them all), no reads through `state.engine`. Such a
 module's tests that query the database take `database` (the engine, or the rolled-back
-connection in a savepoint), and `pytest.mark.live` sends one test back to the live
-server. SITECHECK_TESTS_LIVE_ONLY=1 runs the whole in-process tier on the live server,
-to check that both tiers agree.
+connection in a savepoint) or `bind` for sessions of their own, and `pytest.mark.live`
+sends one test back to the live server. SITECHECK_TESTS_LIVE_ONLY=1 runs the whole
+in-process tier on the live server, to check that both tiers agree.
 
 Nothing here touches a developer's own data: the embedded services live in a fresh
 temporary folder and are stopped by PID at the end. Setting SITECHECK_TEST_DATABASE_URL
@@ -185,6 +185,17 @@ async def rolled_back(
         if escaped:
             await conn.execute(text("TRUNCATE procrastinate_jobs RESTART IDENTITY CASCADE"))
     assert not escaped, "a job escaped the rollback: run this test on the live server"
+
+
+@pytest.fixture
+def bind(request: pytest.FixtureRequest, engine: AsyncEngine) -> AsyncEngine | AsyncConnection:
+    """What a test's own sessions bind to, as build_world's do: the engine on the live
+    tier, the rolled-back connection in process (with join_transaction_mode
+    "create_savepoint", a session's commit there releases a savepoint)."""
+    if _in_process(request):
+        connection: AsyncConnection = request.getfixturevalue("rolled_back")
+        return connection
+    return engine
 
 
 @pytest.fixture

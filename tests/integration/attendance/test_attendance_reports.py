@@ -10,13 +10,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import pytest
 from openpyxl import load_workbook  # type: ignore[import-untyped]
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from api.db.models import Punch, PunchKind, PunchStatus, Role
 from api.domain.attendance.reports import DayPunch, local_day_bounds, summarise_day
 from api.domain.attendance.schemas import DayStatus
 from tests.support.factories import PASSWORD, World, square, unique
+
+pytestmark = pytest.mark.in_process
 
 R = Role
 NEW_YORK = ZoneInfo("America/New_York")
@@ -72,13 +75,15 @@ def _local(day: date, hh: int, mm: int) -> datetime:
 
 
 async def _insert(
-    engine: AsyncEngine,
+    bind: AsyncEngine | AsyncConnection,
     world: World,
     site_id: uuid.UUID,
     rows: list[tuple[uuid.UUID, str, datetime, PunchStatus]],
 ) -> None:
     """Punches as the API would have stored them, with chosen verdicts."""
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+    maker = async_sessionmaker(
+        bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
     async with maker() as session, session.begin():
         for user_id, kind, at, status in rows:
             session.add(
@@ -104,12 +109,14 @@ async def _insert(
             )
 
 
-async def _seed(api: httpx.AsyncClient, world: World, engine: AsyncEngine) -> dict[str, Any]:
+async def _seed(
+    api: httpx.AsyncClient, world: World, bind: AsyncEngine | AsyncConnection
+) -> dict[str, Any]:
     setup = await _site_with_crew(api, world)
     p = setup["people"]
     ok, review = PunchStatus.ACCEPTED, PunchStatus.REVIEW
     await _insert(
-        engine,
+        bind,
         world,
         setup["site"],
         [
@@ -130,9 +137,9 @@ async def _seed(api: httpx.AsyncClient, world: World, engine: AsyncEngine) -> di
 
 
 async def test_daily_board_in_the_sites_timezone(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, bind: AsyncEngine | AsyncConnection
 ) -> None:
-    setup = await _seed(api, world, engine)
+    setup = await _seed(api, world, bind)
     response = await api.get(
         f"/api/attendance/daily?site_id={setup['site']}&date={DAY.isoformat()}",
         headers=world.headers(world.a.users[R.MANAGER]),
@@ -189,9 +196,9 @@ async def test_daily_board_refusals(api: httpx.AsyncClient, world: World) -> Non
 
 
 async def test_csv_export_parses_back_and_defuses_formulas(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, bind: AsyncEngine | AsyncConnection
 ) -> None:
-    setup = await _seed(api, world, engine)
+    setup = await _seed(api, world, bind)
     response = await api.get(
         f"/api/attendance/export?site_id={setup['site']}&from=2026-11-17&to=2026-11-17&format=csv",
         headers=world.headers(world.a.users[R.ADMIN]),
@@ -216,9 +223,9 @@ async def test_csv_export_parses_back_and_defuses_formulas(
 
 
 async def test_xlsx_export_parses_back_with_typed_cells(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, bind: AsyncEngine | AsyncConnection
 ) -> None:
-    setup = await _seed(api, world, engine)
+    setup = await _seed(api, world, bind)
     response = await api.get(
         f"/api/attendance/export?site_id={setup['site']}&from=2026-11-16&to=2026-11-17&format=xlsx",
         headers=world.headers(world.a.users[R.MANAGER]),

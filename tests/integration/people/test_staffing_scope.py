@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from api.db.models import Role, Site, User
 from tests.support.factories import (
@@ -23,6 +24,8 @@ from tests.support.factories import (
     create_user,
     square,
 )
+
+pytestmark = pytest.mark.in_process
 
 TAKEN_OVER = "taken-over-password"
 
@@ -37,9 +40,11 @@ class OtherSite:
     worker: User
 
 
-async def _other_site(engine: AsyncEngine, world: World) -> OtherSite:
+async def _other_site(bind: AsyncEngine | AsyncConnection, world: World) -> OtherSite:
     company_id = world.a.company.id
-    maker = async_sessionmaker(engine, expire_on_commit=False)
+    maker = async_sessionmaker(
+        bind, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
     async with maker() as session, session.begin():
         manager = await create_user(session, company_id, Role.MANAGER)
         officer = await create_user(session, company_id, Role.SAFETY_OFFICER)
@@ -63,9 +68,9 @@ async def _can_log_in(api: httpx.AsyncClient, user: User, password: str) -> bool
 
 
 async def test_a_manager_cannot_staff_a_colleague_outside_their_scope_and_take_them_over(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, bind: AsyncEngine | AsyncConnection
 ) -> None:
-    other = await _other_site(engine, world)
+    other = await _other_site(bind, world)
     manager = world.headers(world.a.users[Role.MANAGER])
     for target in (other.worker, other.safety_officer, other.manager, world.a.users[Role.ADMIN]):
         staffed = await api.put(f"/api/sites/{world.a.site.id}/staff/{target.id}", headers=manager)
@@ -85,9 +90,9 @@ async def test_a_manager_cannot_staff_a_colleague_outside_their_scope_and_take_t
 
 
 async def test_staffing_and_resets_within_scope_still_work(
-    api: httpx.AsyncClient, world: World, engine: AsyncEngine
+    api: httpx.AsyncClient, world: World, bind: AsyncEngine | AsyncConnection
 ) -> None:
-    other = await _other_site(engine, world)
+    other = await _other_site(bind, world)
     manager_user = world.a.users[Role.MANAGER]
     manager = world.headers(manager_user)
     # A second site of the manager's own (its creator is staffed on it).
