@@ -22,7 +22,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.security.jwt import JWTAuth, Token
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from api.bootstrap import bootstrap_superadmin, ensure_bucket
 from api.config import Settings
@@ -74,16 +74,30 @@ async def _refuse_ambiguous_input(request: Request[Any, Any, Any]) -> None:
     await refuse_repeated_parts(request)
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
+def create_app(
+    settings: Settings | None = None, *, bind: AsyncConnection | None = None
+) -> Litestar:
+    """The app. `bind` is for the tests' in-process tier: a connection inside a
+    transaction the test rolls back; every session the app opens joins it through a
+    savepoint, so a handler's commit ends there. Reads that bypass the session
+    (`state.engine`, api/lib/reads.py) and the job queue still use connections of their
+    own, so tests that rely on them stay on the live server."""
     settings = settings or Settings.from_env()
     configure_logging(settings.observability.log_level)
+    session_config = (
+        AsyncSessionConfig(expire_on_commit=False)
+        if bind is None
+        else AsyncSessionConfig(
+            expire_on_commit=False, bind=bind, join_transaction_mode="create_savepoint"
+        )
+    )
 
     db_config = SQLAlchemyAsyncConfig(
         connection_string=settings.db.url,
         # One request, one transaction: committed on 2xx, rolled back otherwise; the
         # jobs the request asked for are deferred after its commit (api/jobs/enqueue.py).
         before_send_handler=commit_then_defer(),
-        session_config=AsyncSessionConfig(expire_on_commit=False),
+        session_config=session_config,
         engine_config=EngineConfig(
             pool_size=settings.db.pool_size,
             # No overflow: a connection opened for a burst and dropped straight after

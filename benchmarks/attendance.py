@@ -2,7 +2,7 @@
 
 Reproducible end to end: starts its own throwaway PostGIS + S3 (``EmbeddedStack`` in a
 temporary folder, stopped and removed at the end), applies the migrations, makes two
-companies with a site, a crew and a worker (tests/factories.py), enrols the worker's
+companies with a site, a crew and a worker (tests/support/factories.py), enrols the worker's
 face through the real enrolment service with the shared obama.jpg, then records punches
 through the real punch service (api/domain/attendance/punches.py ``record_punch``: the
 geofence query, the worker lock, the travel and device queries, the insert, the audit
@@ -18,7 +18,7 @@ Two face engines run inside that same punch path:
   jitter), split into ``face_locations`` + ``face_encodings(known_face_locations=...)``
   only to time detection and encoding apart (the same calls ``face_encodings`` makes).
 
-Photos, made from the real shared faces (tests/face_photos.py): a 640 px baseline-JPEG
+Photos, made from the real shared faces (tests/support/face_photos.py): a 640 px baseline-JPEG
 selfie as the PWA sends it, and a 12 MP (4000x3000) phone-camera JPEG stored sideways
 with EXIF orientation 6. obama2 and obama3 alternate. The engines alternate punch by
 punch after a warm-up, so drift on the machine affects both alike.
@@ -91,8 +91,8 @@ from inference.face import face_distance
 from infra.local.embedded import EmbeddedStack
 from storage.images import sniff_format
 from storage.s3 import ObjectStore
-from tests.face_photos import face_bytes, phone_photo_12mp, selfie
-from tests.factories import World, build_world
+from tests.support.face_photos import face_bytes, phone_photo_12mp, selfie
+from tests.support.factories import World, build_world
 
 DEFAULT_PUNCHES = 50
 DEFAULT_WARMUP = 3

@@ -4,7 +4,7 @@
     uv run python -m benchmarks.hazard_tiling [--repeat 5] [--threads 2]
 
 Photos: bus.jpg as it is (810x1080, heads of about 60 px) and pasted at 1/2 and 1/4
-scale into a plain 2048x1536 photo (tests/hazard_photos.far_bus), a crew seen from
+scale into a plain 2048x1536 photo (tests/support/hazard_photos.far_bus), a crew seen from
 afar. CPU time counts every onnxruntime thread, so it holds on a busy machine where
 wall time stretches.
 """
@@ -18,7 +18,7 @@ import time
 from PIL import Image
 
 from inference.hazard import Tiling, default_detector
-from tests.hazard_photos import BUS, far_bus
+from tests.support.hazard_photos import BUS, far_bus
 
 GRIDS = {
     "none": Tiling(enabled=False),

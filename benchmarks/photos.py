@@ -25,7 +25,7 @@ full-quality reference of the same size: the upload fully decoded, turned uprigh
 resized with LANCZOS, never compressed. A quality sweep shows what other settings of
 ``ImageLimits.quality`` would store (bytes and SSIM) for the same photo.
 
-Photos (tests/images.photo(), generated, nothing fetched): a 4000x3000 JPEG at quality
+Photos (tests/support/images.photo(), generated, nothing fetched): a 4000x3000 JPEG at quality
 92 with EXIF orientation 6, capture time and GPS, about 2.9 MB like a phone's; and the
 same scene as a 12 MP HEIC (x265 quality 60, preset "fast", about 2.9 MB; orientation 6
 stored the way libheif writes it, as a rotation box). The script exits 1 if an output of
@@ -58,7 +58,7 @@ from PIL import Image, ImageOps, features
 
 from benchmarks.cpu import children_cpu_s
 from storage.images import ImageLimits, ImageWorkers, process_image
-from tests.images import encode, exif_block, gps_tags, photo
+from tests.support.images import encode, exif_block, gps_tags, photo
 
 DEFAULT_RUNS = 20
 DEFAULT_WARMUP = 3

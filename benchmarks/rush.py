@@ -9,7 +9,7 @@ PostGIS + S3, migrations; rush_stack.py) with ONE API process and ONE job worker
 1. seeds through the API, as an admin would: a company, a site with a geofence, crews,
    WORKERS workers who each enrol a real face (rush_data.py), two safety officers
    staffed on the site (the inspectors) and some equipment; the phones hold tokens from
-   an earlier login (minted with the stack's key, like tests/factories.py);
+   an earlier login (minted with the stack's key, like tests/support/factories.py);
 2. drives the rush with at most CONCURRENCY requests in flight: every worker punches in
    with a real selfie, the inspectors open inspections and upload PHOTOS real site photos
    (a share with bare heads), and SCANS QR scans by workers (every 10th by an inspector,
@@ -51,7 +51,7 @@ from benchmarks.rush_client import Phones
 from benchmarks.rush_stack import Stack, running_stack
 from benchmarks.rush_stats import Check, Ledger, endpoint_rows, render
 from infra.local.processes import log_tail
-from tests.factories import mint_token
+from tests.support.factories import mint_token
 
 SITE_LON, SITE_LAT = 116.30, 39.90
 CREW_SIZE = 25

@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image
 
 from api.config import REPO_ROOT
-from tests.face_photos import face_bytes, selfie
+from tests.support.face_photos import face_bytes, selfie
 
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 TEST_DATA = REPO_ROOT / "tests" / "data"

@@ -61,7 +61,7 @@ from api.lib.geo import geofence_sql
 from benchmarks.cpu import process_cpu_s, reaped_children_cpu_s, tree_cpu_s
 from infra.local.embedded import EmbeddedStack
 from infra.local.processes import api_command, child_env, free_port, spawn, stop, wait_until_ok
-from tests.factories import mint_token, square
+from tests.support.factories import mint_token, square
 
 DEFAULT_ITEMS = 10_000
 DEFAULT_BATCHES = 1_000

@@ -8,9 +8,9 @@ from typing import Any
 
 import httpx
 
-from tests import punching
 from tests.authz.case import TENANT, Case, R, by_role
-from tests.factories import World
+from tests.support import punching
+from tests.support.factories import World
 
 # --- faces: anyone for themselves; admins, managers and foremen for people they see.
 # The target is company A's worker; a safety officer sees only themselves (404).

@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 
 from api.db.models import Role
-from tests.factories import World
+from tests.support.factories import World
 
 R = Role
 ALL = frozenset(Role)

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 
 from tests.authz.case import ALL, TENANT, Case, R, by_role
-from tests.factories import PASSWORD, World, square, unique
+from tests.support.factories import PASSWORD, World, square, unique
 
 _lon = itertools.count()
 

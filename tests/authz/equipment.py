@@ -16,7 +16,7 @@ import httpx
 from PIL import Image
 
 from tests.authz.case import TENANT, Case, R, by_role
-from tests.factories import World, unique
+from tests.support.factories import World, unique
 
 REGISTRARS = {R.ADMIN, R.MANAGER}
 PLANNERS = {R.ADMIN, R.MANAGER, R.SAFETY_OFFICER, R.FOREMAN}
@@ -291,7 +291,7 @@ CASES: list[Case] = [
         setup=_make_items,
     ),
     # Another company's code is a 404 `unknown_code` (not *_not_found): tested in
-    # tests/integration/test_scan.py.
+    # tests/integration/scan/test_scan.py.
     Case(
         "GET",
         "/api/scan/{code:path}",

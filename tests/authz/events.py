@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from tests.authz.case import Case, R, by_role
-from tests.factories import World, unique
+from tests.support.factories import World, unique
 
 
 def _hook_body(w: World) -> dict[str, object]:

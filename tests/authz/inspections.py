@@ -11,8 +11,8 @@ import httpx
 from PIL import Image
 
 from tests.authz.case import TENANT, Case, R, by_role
-from tests.factories import World
-from tests.images import encode
+from tests.support.factories import World
+from tests.support.images import encode
 
 # Every tenant role may inspect and photograph on the sites it sees; workers see only
 # the inspections they made, so the objects below are the worker's own.
@@ -116,7 +116,7 @@ REVIEWERS = {R.ADMIN: 200, R.MANAGER: 200, R.SAFETY_OFFICER: 200}
 
 async def open_hazard(api: httpx.AsyncClient, w: World) -> None:
     """A flagged photo straight in the database: the model's verdict is not what this
-    matrix is about (tests/integration/test_hazards.py runs the model)."""
+    matrix is about (tests/integration/hazards/test_hazards.py runs the model)."""
     await worker_photo(api, w)
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine

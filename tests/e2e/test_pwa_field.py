@@ -31,10 +31,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from api.db.models import EquipmentEvent, Inspection, Photo, Punch, Role
 from api.db.models.inspections import inspection_photos
 from tests.e2e.conftest import CHROMIUM_ARGS, shot
-from tests.face_photos import face_bytes, jpeg
-from tests.factories import PASSWORD, World
-from tests.integration.test_equipment_helpers import create_item, event, headers
-from tests.punching import inside
+from tests.support.equipment import create_item, event, headers
+from tests.support.face_photos import face_bytes, jpeg
+from tests.support.factories import PASSWORD, World
+from tests.support.punching import inside
 
 pytestmark = pytest.mark.e2e
 

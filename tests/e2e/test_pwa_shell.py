@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import Browser, expect
 
 from api.db.models import Role
-from tests.factories import PASSWORD, World
+from tests.support.factories import PASSWORD, World
 
 pytestmark = pytest.mark.e2e
 

@@ -28,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from api.config import REPO_ROOT, Settings
 from api.db.models import Punch, PunchKind, PunchStatus, Role, User
 from api.jobs.worker import run_until_idle
-from tests import images, punching
 from tests.e2e.conftest import shot
-from tests.factories import PASSWORD, World, unique
-from tests.integration.test_equipment_helpers import create_item
+from tests.support import images, punching
+from tests.support.equipment import create_item
+from tests.support.factories import PASSWORD, World, unique
 
 pytestmark = pytest.mark.e2e
 

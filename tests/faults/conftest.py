@@ -19,8 +19,8 @@ from sqlalchemy.pool import NullPool
 
 from api.db.migrate import upgrade
 from api.db.models import Base
-from tests.factories import World, build_world
 from tests.faults.stack import FaultStack
+from tests.support.factories import World, build_world
 
 # Seconds without a heartbeat before a worker's running jobs go back to the queue: short
 # here so a killed worker's job is picked up within the test, 30 s in production.

@@ -23,9 +23,9 @@ from api.db.models import Role as R
 from api.domain.photos.jobs import sweep_orphans_once
 from api.jobs.runtime import JobRuntime, set_job_runtime
 from storage.s3 import ObjectStore
-from tests.factories import World
 from tests.faults.stack import FaultStack
 from tests.faults.test_s3_outage import site_photo
+from tests.support.factories import World
 
 CHUNK = 64 * 1024
 

@@ -14,11 +14,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Role as R
-from tests import punching
-from tests.factories import World
 from tests.faults.clients import Outcome, send_until_stored
 from tests.faults.stack import FaultStack
-from tests.hazard_photos import BUS
+from tests.support import punching
+from tests.support.factories import World
+from tests.support.hazard_photos import BUS
 
 CLIENTS = 3
 ITEMS_PER_CLIENT = 8

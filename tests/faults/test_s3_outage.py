@@ -20,11 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Role as R
 from storage.s3 import ObjectStore
-from tests import punching
-from tests.face_photos import face_bytes
-from tests.factories import World
 from tests.faults.clients import Outcome, send_until_stored
 from tests.faults.stack import FaultStack
+from tests.support import punching
+from tests.support.face_photos import face_bytes
+from tests.support.factories import World
 
 PHOTO_CLIENTS = 2
 PHOTOS_PER_CLIENT = 5

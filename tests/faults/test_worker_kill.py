@@ -15,10 +15,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.config import ConfigError, Settings
 from api.db.models import Role as R
-from tests.factories import World
 from tests.faults.conftest import STALLED_S
 from tests.faults.stack import FaultStack
-from tests.hazard_photos import BUS, upload
+from tests.support.factories import World
+from tests.support.hazard_photos import BUS, upload
 
 # One core per inference on a 3x3 tile grid: a check lasts seconds, long enough to kill
 # the worker while it is surely inside the model.

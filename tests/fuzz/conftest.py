@@ -16,8 +16,8 @@ from schemathesis.config import SchemathesisConfig
 from schemathesis.openapi import from_url
 from schemathesis.schemas import BaseSchema
 
-from tests.factories import World
 from tests.fuzz.seeds import Seed, build_seeds
+from tests.support.factories import World
 
 # Examples per operation and generation mode in CI: with every operation that keeps the
 # whole module near two minutes on a 2-core machine.

@@ -23,7 +23,7 @@ import httpx
 from api.db.models import Role, User
 from tests.authz import ALL_CASES
 from tests.authz.case import Case
-from tests.factories import PASSWORD, World, mint_token, unique
+from tests.support.factories import PASSWORD, World, mint_token, unique
 
 # Whom to act as when several roles may call an endpoint: the widest tenant view first
 # (it reaches every object of company A), the superadmin only where nobody else may.

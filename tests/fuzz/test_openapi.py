@@ -21,9 +21,9 @@ from schemathesis.core.result import Ok
 from schemathesis.schemas import APIOperation, BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from tests.factories import World
 from tests.fuzz.conftest import FuzzBudget
 from tests.fuzz.seeds import Seed
+from tests.support.factories import World
 
 # Uploads whose `meta` part is JSON inside a text part: the document can only call it a
 # string, so a generated string is "valid" to schemathesis and a 400 malformed_json to

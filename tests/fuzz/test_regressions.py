@@ -7,7 +7,7 @@ import uuid
 import httpx
 
 from api.db.models import Role
-from tests.factories import World
+from tests.support.factories import World
 
 
 async def test_offset_beyond_bigint_is_a_400_not_a_500(

@@ -15,7 +15,7 @@ from api.config import Settings
 from api.db.models import Role
 from tests.authz import ALL_CASES
 from tests.authz.case import Case, R, call
-from tests.factories import PASSWORD, World, unique
+from tests.support.factories import PASSWORD, World, unique
 
 PUBLIC_ROUTES = {
     ("POST", "/api/auth/login"),

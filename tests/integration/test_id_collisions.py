@@ -21,9 +21,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Role
-from tests import punching
-from tests.factories import PASSWORD, Tenant, World, square, unique
-from tests.integration.test_equipment_helpers import create_batch, create_item, jpeg
+from tests.support import punching
+from tests.support.equipment import create_batch, create_item, jpeg
+from tests.support.factories import PASSWORD, Tenant, World, square, unique
 
 R = Role
 

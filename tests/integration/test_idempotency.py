@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Crew, IdempotencyKey, Role, Site
-from tests.factories import World, square
+from tests.support.factories import World, square
 
 
 async def _count(engine: AsyncEngine, model: Any, ident: uuid.UUID) -> int:

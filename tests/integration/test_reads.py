@@ -17,8 +17,8 @@ from api.domain.equipment.ledger import ledger_query, open_defect_filter
 from api.domain.materials.services import batch_query
 from api.lib.context import Actor
 from api.lib.reads import PreparedRead
-from tests.factories import World
-from tests.integration.test_equipment_helpers import create_batch, create_item, headers
+from tests.support.equipment import create_batch, create_item, headers
+from tests.support.factories import World
 
 
 def _actor(world: World, role: Role) -> Actor:

@@ -19,11 +19,11 @@ import pytest
 from PIL import Image
 
 from api.db.models import Role
-from tests import punching
 from tests.authz.inspections import open_hazard, worker_inspection
-from tests.factories import World, unique
-from tests.images import encode, exif_block
-from tests.integration.test_equipment_helpers import create_batch, create_item, headers, jpeg
+from tests.support import punching
+from tests.support.equipment import create_batch, create_item, headers, jpeg
+from tests.support.factories import World, unique
+from tests.support.images import encode, exif_block
 
 R = Role
 

@@ -1,5 +1,5 @@
 """A second live server for the security tests, started like the session's own
-(tests/live_server.py) on the same database and bucket, with the settings a hardened
+(tests/support/live_server.py) on the same database and bucket, with the settings a hardened
 deployment turns on and a log the tests read:
 
 - SITECHECK_CORS_ORIGINS names one browser origin, SITECHECK_HSTS=1;
@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live_server import serve_api
+from tests.support.live_server import serve_api
 
 ALLOWED_ORIGIN = "https://app.sitecheck.example"
 

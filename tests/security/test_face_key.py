@@ -2,7 +2,7 @@
 onto a host whose key was lost or rotated) refuses face work with a clear 503 code,
 never a 500 and never a silent "no match" that would send every punch to review.
 
-tests/integration/test_faces.py proves the column holds AES-GCM ciphertext that another
+tests/integration/faces/test_faces.py proves the column holds AES-GCM ciphertext that another
 key cannot open; this is the same failure as a live server shows it."""
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 import httpx
 
 from api.db.models import Role
-from tests.face_photos import face_bytes, selfie
-from tests.factories import World
-from tests.punching import meta, post_punch
+from tests.support.face_photos import face_bytes, selfie
+from tests.support.factories import World
+from tests.support.punching import meta, post_punch
 
 
 async def _enrol(client: httpx.AsyncClient, world: World, image: bytes) -> httpx.Response:

@@ -13,8 +13,8 @@ from api.config import ConfigError, Settings
 from api.db.models import Role
 from api.domain.labels.drawing import LABEL_CSP
 from api.server.headers import pwa_csp
-from tests.factories import World
 from tests.security.conftest import ALLOWED_ORIGIN
+from tests.support.factories import World
 
 FIXED = {
     "x-content-type-options": "nosniff",

@@ -11,9 +11,9 @@ import httpx
 
 from api.db.models import Role
 from api.server.json_depth import MAX_JSON_DEPTH
-from tests.factories import World
-from tests.integration.test_materials import PDF
-from tests.punching import TINY_JPEG
+from tests.integration.materials.test_materials import PDF
+from tests.support.factories import World
+from tests.support.punching import TINY_JPEG
 
 MULTIPART = "multipart/form-data; boundary=b"
 

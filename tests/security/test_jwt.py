@@ -1,7 +1,7 @@
 """Bearer tokens: only an unexpired HS256 token signed with this server's secret, naming
 an active user by id, gets in. Everything else is 401 `not_authenticated`, never a 500.
 
-tests/integration/test_auth.py covers the basic expired / other-key / alg=none cases;
+tests/integration/people/test_auth.py covers the basic expired / other-key / alg=none cases;
 these are the forgeries an attacker with one valid token (or none) would try next."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import Company, Role
 from api.db.models.base import utcnow
-from tests.factories import World
+from tests.support.factories import World
 
 
 def _b64(data: bytes) -> str:

@@ -11,7 +11,7 @@ import httpx
 
 from api.db.models import Role
 from api.lib.throttle import IP_LIMIT_FACTOR
-from tests.factories import PASSWORD, World
+from tests.support.factories import PASSWORD, World
 
 
 async def _login(api: httpx.AsyncClient, login: str, password: str, ip: str) -> httpx.Response:

@@ -1,7 +1,7 @@
 """Links to stored photos (selfie links are built by the same call, tested for being
 presigned and private in test_punches.py): presigned with the configured lifetime, bound to
 their signature, and the objects behind them private. That the S3 store refuses a link
-past its expiry is proven with a 1 s link in tests/integration/test_health_and_storage.py."""
+past its expiry is proven with a 1 s link in tests/integration/system/test_health_and_storage.py."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 import httpx
 
 from api.db.models import Role
-from tests.factories import World
-from tests.punching import TINY_JPEG
+from tests.support.factories import World
+from tests.support.punching import TINY_JPEG
 
 
 def _query(url: str) -> dict[str, str]:

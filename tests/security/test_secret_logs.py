@@ -16,10 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from api.db.models import FaceTemplate, Role
-from tests.face_photos import face_bytes, selfie
-from tests.factories import PASSWORD, World
-from tests.punching import meta, post_punch
 from tests.security.conftest import Hardened
+from tests.support.face_photos import face_bytes, selfie
+from tests.support.factories import PASSWORD, World
+from tests.support.punching import meta, post_punch
 
 WRONG_PASSWORD = "Wr0ng-but-close-" + uuid.uuid4().hex[:8]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import httpx
 
 from api.db.models import Role, User
-from tests.factories import PASSWORD, World
+from tests.support.factories import PASSWORD, World
 
 NEW_PASSWORD = "another-horse-battery"
 

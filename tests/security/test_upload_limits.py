@@ -21,8 +21,8 @@ from api.domain.attendance.punches import SELFIE_MAX_BYTES
 from api.domain.labels.imports import MAX_IMPORT_BYTES
 from api.domain.materials.certificates import MAX_CERTIFICATE_BYTES
 from api.lib.uploads import MULTIPART_OVERHEAD
-from tests.factories import World
-from tests.punching import TINY_JPEG
+from tests.support.factories import World
+from tests.support.punching import TINY_JPEG
 
 MB = 1024 * 1024
 APP_BODY_CAP = 30 * MB  # api/app.py request_max_body_size

@@ -16,7 +16,7 @@ import pytest
 
 from storage.decode_slots import DecodeSlots
 from storage.images import ImageWorkers, ProcessedImage
-from tests.images import encode, many_scan_jpeg, photo
+from tests.support.images import encode, many_scan_jpeg, photo
 
 
 async def _hold_until(slots: DecodeSlots, owner: str, release: anyio.Event, log: list[str]) -> None:

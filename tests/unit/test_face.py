@@ -28,7 +28,7 @@ from inference.face import (
     encode_face,
     face_distance,
 )
-from tests.face_photos import (
+from tests.support.face_photos import (
     face_bytes,
     group_photo,
     jpeg,

@@ -20,7 +20,7 @@ from inference.hazard.detector import _views
 from inference.hazard.model import ModelInfo
 from inference.hazard.policy import HazardPolicy
 from inference.hazard.postprocess import box_iou
-from tests.hazard_photos import far_bus
+from tests.support.hazard_photos import far_bus
 
 SHA = "0" * 64
 NAMES = ("helmet", "head")

@@ -43,7 +43,7 @@ from storage.images import (
     process_image,
     sniff_format,
 )
-from tests.images import (
+from tests.support.images import (
     RED,
     assert_clean_jpeg,
     dms,

@@ -19,7 +19,7 @@ from openpyxl.worksheet._reader import WorkSheetParser  # type: ignore[import-un
 
 import api.lib.spreadsheets as spreadsheets
 from api.lib.spreadsheets import MAX_COLUMNS, FileInvalid, XlsxShape, read_table
-from tests.spreadsheets import SHEET, sheet_xml, text_row, wide_xlsx, with_parts
+from tests.support.spreadsheets import SHEET, sheet_xml, text_row, wide_xlsx, with_parts
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from benchmarks.photos import luma, ssim
-from tests.images import photo
+from tests.support.images import photo
 
 C1 = (0.01 * 255) ** 2
 C2 = (0.03 * 255) ** 2
