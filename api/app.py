@@ -94,9 +94,6 @@ def create_app(
 
     db_config = SQLAlchemyAsyncConfig(
         connection_string=settings.db.url,
-        # One request, one transaction: committed on 2xx, rolled back otherwise; the
-        # jobs the request asked for are deferred after its commit (api/jobs/enqueue.py).
-        before_send_handler=commit_then_defer(),
         session_config=session_config,
         engine_config=EngineConfig(
             pool_size=settings.db.pool_size,
@@ -109,6 +106,13 @@ def create_app(
         ),
         set_default_exception_handler=False,
     )
+    # One request, one transaction: committed on 2xx, rolled back otherwise; the jobs
+    # the request asked for are deferred after its commit (api/jobs/enqueue.py). Set
+    # once the config exists: advanced-alchemy makes each config's session scope key
+    # unique within a process, so a second app in one process (tests) stores its
+    # sessions under a suffixed key, and a hook reading the default key would never
+    # commit or close them.
+    db_config.before_send_handler = commit_then_defer(db_config.session_scope_key)
     engine = db_config.get_engine()
     ping_when_idle(engine)
     store = ObjectStore(settings.s3)
