@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, MultipartBody
@@ -92,10 +91,9 @@ class InspectionController(Controller):
         actor: NamedDependency[Actor],
         settings: NamedDependency[Settings],
         store: NamedDependency[ObjectStore],
-        state: State,
     ) -> Response[PhotoOut]:
         meta, content = await read_photo_form(data, settings)
         ingested = await services.add_photo(
             db_session, actor, store, settings, inspection_id, meta, content
         )
-        return await photo_response(ingested, state)
+        return photo_response(ingested, store, settings)

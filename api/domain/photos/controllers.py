@@ -6,7 +6,6 @@ import uuid
 from typing import Any, Literal
 
 from litestar import Controller, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, MultipartBody
@@ -27,6 +26,7 @@ from api.lib.authz import allow_tenant_roles, get_visible_site
 from api.lib.context import Actor
 from api.lib.errors import Invalid
 from api.lib.uploads import configured_upload_route, parse_meta, read_upload
+from storage.s3 import ObjectStore
 
 UPLOAD_DESCRIPTION = (
     "Multipart: `file` (JPEG, PNG, WebP, HEIC/HEIF or AVIF; the type is read from the "
@@ -38,12 +38,12 @@ UPLOAD_DESCRIPTION = (
 )
 
 
-async def photo_response(ingested: Ingested, state: State) -> Response[Any]:
+def photo_response(ingested: Ingested, store: ObjectStore, settings: Settings) -> Response[Any]:
     photo = ingested.photo
     if photo.hazard_status == "pending":
         # Also on a resend: the first attempt may have died before queueing its check.
         queue_detection(photo.id)
-    body = photo_body(photo, state.store, state.settings)
+    body = photo_body(photo, store, settings)
     return Response(body, status_code=201 if ingested.created else 200)
 
 
@@ -70,16 +70,17 @@ class PhotoController(Controller):
         data: MultipartBody[PhotoForm],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> Response[PhotoOut]:
-        meta, content = await read_photo_form(data, state.settings)
+        meta, content = await read_photo_form(data, settings)
         if meta.site_id is None:
             raise Invalid("meta.site_id is required for a photo without an inspection")
         site = await get_visible_site(db_session, actor, meta.site_id)
         ingested = await ingest_photo(
-            db_session, state.store, state.settings, actor, site=site, meta=meta, data=content
+            db_session, store, settings, actor, site=site, meta=meta, data=content
         )
-        return await photo_response(ingested, state)
+        return photo_response(ingested, store, settings)
 
     @get("/{photo_id:uuid}", opt=allow_tenant_roles(), summary="A photo with its hazard check")
     async def show(
@@ -87,10 +88,11 @@ class PhotoController(Controller):
         photo_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
     ) -> PhotoOut:
         photo = await get_visible_photo(db_session, actor, photo_id)
-        return photo_body(photo, state.store, state.settings)  # type: ignore[return-value]
+        return photo_body(photo, store, settings)  # type: ignore[return-value]
 
     @get(
         "/{photo_id:uuid}/file",
@@ -104,10 +106,11 @@ class PhotoController(Controller):
         photo_id: FromPath[uuid.UUID],
         db_session: NamedDependency[AsyncSession],
         actor: NamedDependency[Actor],
-        state: State,
+        settings: NamedDependency[Settings],
+        store: NamedDependency[ObjectStore],
         variant: FromQuery[Literal["full", "thumb"]] = "full",
     ) -> Redirect:
         photo = await get_visible_photo(db_session, actor, photo_id)
         key = photo.thumb_key if variant == "thumb" else photo.key
-        url = state.store.presigned_get_url(key, expires_s=state.settings.uploads.presign_ttl_s)
+        url = store.presigned_get_url(key, expires_s=settings.uploads.presign_ttl_s)
         return Redirect(url, status_code=307, headers={"Cache-Control": "private, no-store"})
